@@ -1,0 +1,61 @@
+"""`flask jobs ...` and `flask serve`: the scheduler as its own process, or beside dev."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+cli = AppGroup("jobs", help="Scheduled jobs.")
+
+
+@cli.command("list")
+def list_jobs() -> None:
+    """Show every registered job and its schedule."""
+    from jobs.registry import all_jobs
+
+    for job in all_jobs():
+        click.echo(f"{job.id:<45} {job.trigger} {job.trigger_args}  {job.description}")
+
+
+@cli.command("run")
+def run_scheduler() -> None:
+    """Run the scheduler in this process (production: exactly one such process)."""
+    from jobs.runner import start_scheduler
+
+    click.echo("Scheduler starting (Ctrl+C stops it) ...")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        start_scheduler(app, blocking=True)
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("Scheduler stopped.")
+
+
+@cli.command("run-once")
+@click.argument("job_id")
+def run_once(job_id: str) -> None:
+    """Run one job now, in the foreground."""
+    from jobs.runner import run_job_now
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"Running {job_id} ...")
+    click.echo(f"Done: {run_job_now(app, job_id)}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--reload/--no-reload", default=False)
+@with_appcontext
+def serve(host: str, port: int, reload: bool) -> None:
+    """Development server with the scheduler running inside it (once, not per reloader)."""
+    from jobs.runner import start_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    serving_process = not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+    if serving_process and app.config["SCHEDULER_IN_PROCESS"]:
+        start_scheduler(app, blocking=False)
+    click.echo(f"tokenmart on http://{host}:{port}/")
+    app.run(host=host, port=port, use_reloader=reload, debug=reload)

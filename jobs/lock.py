@@ -1,0 +1,59 @@
+"""One scheduler at a time: a lock held for the scheduler process's lifetime.
+
+PostgreSQL: a session advisory lock on a dedicated connection (released by the server
+if the process dies). SQLite: an exclusive file lock beside the database file (SQLite
+deployments are one machine). A process that cannot take the lock stays idle and
+retries, so a standby scheduler takes over when the active one dies.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine, text
+
+ADVISORY_KEY = 0x746F6B6D  # "tokm"
+
+
+class SchedulerLock:
+    def __init__(self, engine: Engine, instance_dir: str) -> None:
+        self.engine = engine
+        self.instance_dir = instance_dir
+        self._conn: Any = None
+        self._file: IO[str] | None = None
+
+    def try_acquire(self) -> bool:
+        if self.engine.dialect.name == "postgresql":
+            conn = self.engine.connect()
+            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
+            conn.commit()
+            if got:
+                self._conn = conn
+                return True
+            conn.close()
+            return False
+        db_path = self.engine.url.database or "memory"
+        lock_path = Path(self.instance_dir) / (Path(db_path).name + ".scheduler.lock")
+        handle = lock_path.open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._conn is not None:
+            self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            self._conn.close()
+            self._conn = None
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None

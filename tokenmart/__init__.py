@@ -1,0 +1,160 @@
+"""tokenmart: earn tokens by taking part, swap things for flowers, clear coins into cash.
+
+`create_app()` is the only way to build the app; importing this package has no side
+effects (no app, no scheduler).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, request
+from flask_smorest import Blueprint as ApiBlueprint
+from sqlalchemy import text
+
+from tokenmart.config import check_production_safety, load_config
+
+
+def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
+    """Build the app; `config`/`overrides` win over the environment (tests use them)."""
+    from tokenmart.config import INSTANCE_DIR, PROJECT_ROOT
+
+    settings = load_config({**(config or {}), **overrides})
+    check_production_safety(settings)
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+
+    _configure_logging(app)
+    _init_extensions(app)
+    _register_domains(app)
+    _register_plumbing(app)
+
+    if app.config["AUTO_UPGRADE_DB"]:
+        from tokenmart.core.migrations import upgrade_if_needed
+
+        upgrade_if_needed(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Structured (JSON) logs with the request id; INFO for our code, WARNING for libraries."""
+    if app.testing:
+        return
+    root = logging.getLogger()
+    if not any(isinstance(h.formatter, _JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(_JsonFormatter())
+        root.addHandler(handler)
+        root.setLevel(logging.WARNING)
+    for name in ("tokenmart", "jobs"):
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        from flask import has_request_context
+
+        payload = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": g.get("request_id", "-") if has_request_context() else "-",
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def _init_extensions(app: Flask) -> None:
+    from tokenmart.core.i18n import compile_catalogs, select_locale, translation_directories
+    from tokenmart.core.sqlite import install_sqlite_behaviour
+    from tokenmart.domains import import_all_models
+    from tokenmart.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+    import_all_models()
+    db.init_app(app)
+    with app.app_context():
+        install_sqlite_behaviour(db.engine)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+    compile_catalogs()
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    api.init_app(app)
+
+
+def _register_domains(app: Flask) -> None:
+    from flask import Blueprint
+
+    from tokenmart.domains import domain_modules
+    from tokenmart.errors import register_error_handlers
+    from tokenmart.extensions import api, csrf
+
+    for module in domain_modules("api"):
+        seen: set[int] = set()
+        for value in vars(module).values():
+            if isinstance(value, ApiBlueprint) and id(value) not in seen:
+                seen.add(id(value))
+                api.register_blueprint(value)
+                csrf.exempt(value)  # bearer tokens only; see accounts.auth
+    for module in domain_modules("views"):
+        for value in vars(module).values():
+            if isinstance(value, Blueprint) and not isinstance(value, ApiBlueprint):
+                if value.name not in app.blueprints:
+                    app.register_blueprint(value)
+    for module in domain_modules("cli"):
+        group = getattr(module, "cli", None)
+        if group is not None:
+            app.cli.add_command(group)
+    from tokenmart.cli import register_cli
+
+    register_cli(app)
+    register_error_handlers(app)
+
+
+def _register_plumbing(app: Flask) -> None:
+    from tokenmart.core.web import register_template_helpers
+    from tokenmart.extensions import csrf, db
+
+    register_template_helpers(app)
+
+    @app.before_request
+    def _request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _stamp(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.get("/healthz")
+    @csrf.exempt
+    def healthz() -> Any:
+        """Up when the app can reach its database (for load balancers)."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any DB failure means "not healthy"
+            logging.getLogger(__name__).warning("healthz: database unreachable: %s", exc)
+            return jsonify({"status": "error", "database": "unreachable"}), 503
+        return jsonify({"status": "ok", "database": "ok"})

@@ -1,0 +1,1 @@
+"""People: registration, sign-in, API tokens, roles and bans."""

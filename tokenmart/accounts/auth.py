@@ -1,0 +1,119 @@
+"""Who is calling: bearer tokens for the API, Flask-Login sessions for pages.
+
+The API accepts only bearer tokens (never the session cookie), so API routes need no
+CSRF token and a malicious page cannot spend a signed-in user's tokens.
+Every API view is marked either @public or @auth_required; a test walks all routes
+and fails on any view that is neither, so new routes cannot forget their guard.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, g, request
+from flask_login import current_user, login_required
+
+from tokenmart.accounts.models import User
+from tokenmart.accounts.service import user_for_token
+from tokenmart.errors import Forbidden, Unauthorized
+from tokenmart.extensions import db, login_manager
+
+AUTH_MARK = "_tokenmart_auth"
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def load_api_user() -> User:
+    token = _bearer_token()
+    user = user_for_token(token) if token else None
+    if user is None:
+        raise Unauthorized(
+            "Send 'Authorization: Bearer <token>' with a valid token "
+            "(POST /api/v1/auth/tokens gives one)."
+        )
+    g.api_user = user
+    return user
+
+
+def current_api_user() -> User:
+    user = getattr(g, "api_user", None)
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+def auth_required(
+    view: Callable[..., Any] | None = None, *, role: str | None = None
+) -> Any:
+    """Require a bearer token (and `role`, if given); 401 without, 403 without the role."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = load_api_user()
+            if role is not None and not (user.has_role(role) or user.is_admin):
+                raise Forbidden(f"This needs the {role} role.")
+            return fn(*args, **kwargs)
+
+        wrapper.__dict__[AUTH_MARK] = role or "user"
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+admin_required_api = auth_required(role="admin")
+
+
+def public(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark an API view as deliberately open to anonymous callers."""
+    fn.__dict__[AUTH_MARK] = "public"
+    return fn
+
+
+def admin_page(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A web page for admins only: sign-in first, then 403 for everyone else."""
+
+    @functools.wraps(fn)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            abort(403)
+        return fn(*args, **kwargs)
+
+    wrapper.__dict__[AUTH_MARK] = "admin"
+    return wrapper
+
+
+def role_page(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not (current_user.has_role(role) or current_user.is_admin):
+                abort(403)
+            return fn(*args, **kwargs)
+
+        wrapper.__dict__[AUTH_MARK] = role
+        return wrapper
+
+    return decorate
+
+
+@login_manager.user_loader
+def _load_session_user(session_id: str) -> User | None:
+    """Session ids are "<user id>:<session version>"; a ban bumps the version."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.is_banned or str(user.session_version) != version:
+        return None
+    return user

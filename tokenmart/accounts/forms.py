@@ -1,0 +1,32 @@
+"""Web forms for signing in, registering and settings (CSRF-protected by Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=32)])
+    email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=256)])
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("Passwords differ."))],
+    )
+
+
+class SettingsForm(FlaskForm):
+    locale = SelectField(
+        _l("Language"),
+        choices=[("", _l("Same as my browser")), ("en", "English"), ("zh_Hans", "简体中文")],
+    )
+    leaderboard_opt_out = BooleanField(_l("Hide me from the weekly leaderboard"))

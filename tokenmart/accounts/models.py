@@ -1,0 +1,81 @@
+"""Users, their roles and their API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tokenmart.core.db import TimestampMixin, UTCDateTime
+from tokenmart.extensions import db
+
+ROLES = ("admin", "merchant")
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(32), nullable=False)
+    #: lower-cased username; unique, so "Alice" and "alice" cannot both exist
+    username_key: Mapped[str] = mapped_column(sa.String(32), unique=True, nullable=False)
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    #: "en" or "zh_Hans"; None means follow the browser's Accept-Language
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    #: member | silver | gold | platinum; recomputed by the earning domain
+    tier: Mapped[str] = mapped_column(sa.String(20), default="member", nullable=False)
+    #: hide me from the public weekly leaderboard
+    leaderboard_opt_out: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    is_banned: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    banned_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    registration_ip: Mapped[str | None] = mapped_column(sa.String(64))
+    #: bumped on ban and password change so old browser sessions stop working
+    session_version: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+
+    roles_rel: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted(r.role for r in self.roles_rel)
+
+    def has_role(self, role: str) -> bool:
+        return any(r.role == role for r in self.roles_rel)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role("admin")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return not self.is_banned
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    user: Mapped[User] = relationship(back_populates="roles_rel")
+
+
+class ApiToken(TimestampMixin, db.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak leaks no tokens."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True, nullable=False)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(60), default="api", nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

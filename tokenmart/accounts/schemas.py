@@ -1,0 +1,64 @@
+"""Request and response shapes of the accounts API."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+class RegisterSchema(ma.Schema):
+    username = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=32))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=8, max=256)
+    )
+    email = ma.fields.Email(load_default=None, allow_none=True)
+    ref = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=64))
+
+
+class UserCreatedSchema(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+
+
+class CredentialsSchema(ma.Schema):
+    username = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=256))
+
+
+class TokenSchema(ma.Schema):
+    token = ma.fields.String()
+
+
+class BalancesSchema(ma.Schema):
+    flower = ma.fields.Integer()
+    coin = ma.fields.Integer()
+    credit = ma.fields.Integer(metadata={"description": "CNY cents"})
+
+
+class MeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    email = ma.fields.String(allow_none=True)
+    tier = ma.fields.String()
+    roles = ma.fields.List(ma.fields.String())
+    locale = ma.fields.String(allow_none=True)
+    balances = ma.fields.Nested(BalancesSchema)
+
+
+class MeUpdateSchema(ma.Schema):
+    locale = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(["en", "zh_Hans"]))
+    leaderboard_opt_out = ma.fields.Boolean()
+
+
+class BanSchema(ma.Schema):
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
+
+
+class AdminUserSchema(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    email = ma.fields.String(allow_none=True)
+    roles = ma.fields.List(ma.fields.String())
+    tier = ma.fields.String()
+    is_banned = ma.fields.Boolean()
+    banned_reason = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()

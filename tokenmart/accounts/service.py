@@ -1,0 +1,206 @@
+"""Registration, authentication, API tokens, roles and bans.
+
+Every function flushes and never commits: the request edge or CLI command commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from tokenmart.accounts import signals
+from tokenmart.accounts.models import ROLES, ApiToken, User, UserRole
+from tokenmart.accounts.passwords import hash_password, verify_password
+from tokenmart.audit import service as audit
+from tokenmart.core.clock import utcnow
+from tokenmart.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from tokenmart.extensions import db
+from tokenmart.ledger import service as ledger
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_\-\u4e00-\u9fff]{3,32}$")
+MIN_PASSWORD = 8
+
+
+class UsernameTaken(Conflict):
+    code, message = "username_taken", "That username is taken; choose another."
+
+
+class InvalidCredentials(DomainError):
+    status, code, message = 401, "invalid_credentials", "Wrong username or password."
+
+
+class AccountBanned(Forbidden):
+    code, message = "account_banned", "This account has been banned."
+
+
+def validate_registration(username: str, password: str) -> None:
+    fields: dict[str, list[str]] = {}
+    if not USERNAME_RE.match(username or ""):
+        fields["username"] = ["3-32 letters, digits, _ or - (Chinese characters allowed)."]
+    if len(password or "") < MIN_PASSWORD:
+        fields["password"] = [f"At least {MIN_PASSWORD} characters."]
+    elif len(password) > 256:
+        fields["password"] = ["At most 256 characters."]
+    if fields:
+        raise ValidationError(details={"fields": fields})
+
+
+def register_user(
+    username: str,
+    password: str,
+    *,
+    email: str | None = None,
+    ref: str | None = None,
+    ip: str | None = None,
+    locale: str | None = None,
+) -> User:
+    """Create a user with empty flower/coin/credit accounts.
+
+    Raises ValidationError for bad input and UsernameTaken (also when racing).
+    """
+    username = (username or "").strip()
+    validate_registration(username, password)
+    email = (email or "").strip().lower() or None
+    user = User(
+        username=username,
+        username_key=username.lower(),
+        email=email,
+        password_hash=hash_password(password),
+        registration_ip=ip,
+        locale=locale,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:
+        if email and "email" in str(exc.orig).lower():
+            raise Conflict("That e-mail address is already registered.", code="email_taken") from exc
+        raise UsernameTaken() from exc
+    ledger.open_user_accounts(user.id)
+    signals.user_registered.send(user, ref=ref)
+    return user
+
+
+def find_by_username(username: str) -> User | None:
+    return db.session.execute(
+        sa.select(User).where(User.username_key == (username or "").strip().lower())
+    ).scalar()
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    """The user for these credentials; InvalidCredentials or AccountBanned otherwise."""
+    user = find_by_username(username)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise InvalidCredentials()
+    if user.is_banned:
+        raise AccountBanned()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str = "api") -> str:
+    """A new bearer token; only its hash is stored, so this is the only time it is seen."""
+    token = "tm_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name[:60]))
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    """The active (not banned) user owning this unrevoked token, else None."""
+    row = db.session.execute(
+        sa.select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == _token_hash(token),
+            ApiToken.revoked_at.is_(None),
+            User.is_banned.is_(False),
+        )
+    ).scalar()
+    return row
+
+
+def revoke_token(token: str) -> bool:
+    n = db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+    return bool(n)
+
+
+def revoke_all_tokens(user_id: int) -> int:
+    return db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount or 0
+
+
+def grant_role(user: User, role: str) -> None:
+    if role not in ROLES:
+        raise ValidationError(f"Unknown role {role!r}; known roles: {', '.join(ROLES)}.")
+    if not user.has_role(role):
+        user.roles_rel.append(UserRole(role=role))
+        db.session.flush()
+
+
+def create_admin(username: str, password: str) -> User:
+    """Create an admin, or make an existing user with these credentials admin."""
+    user = find_by_username(username)
+    if user is None:
+        user = register_user(username, password)
+    elif not verify_password(user.password_hash, password):
+        raise UsernameTaken(
+            f"User {username!r} exists with another password; pick another name or "
+            "sign in as them and grant the role."
+        )
+    grant_role(user, "admin")
+    return user
+
+
+def ban_user(user: User, *, actor_id: int, reason: str) -> User:
+    """Ban: sign-in refused, sessions and tokens invalidated; listeners hide listings."""
+    if user.id == actor_id:
+        raise Forbidden("Admins cannot ban themselves.", code="cannot_ban_self")
+    before = {"is_banned": user.is_banned, "banned_reason": user.banned_reason}
+    user.is_banned = True
+    user.banned_reason = (reason or "")[:500] or None
+    user.session_version += 1
+    revoke_all_tokens(user.id)
+    db.session.flush()
+    signals.user_banned.send(user, actor_id=actor_id)
+    audit.record(actor_id, "user.ban", "user", user.id, before,
+                 {"is_banned": True, "banned_reason": user.banned_reason})
+    return user
+
+
+def unban_user(user: User, *, actor_id: int) -> User:
+    before = {"is_banned": user.is_banned, "banned_reason": user.banned_reason}
+    user.is_banned = False
+    user.banned_reason = None
+    db.session.flush()
+    signals.user_unbanned.send(user, actor_id=actor_id)
+    audit.record(actor_id, "user.unban", "user", user.id, before,
+                 {"is_banned": False, "banned_reason": None})
+    return user
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    user.locale = locale
+    db.session.flush()

@@ -1,0 +1,101 @@
+"""Pages: sign in, register, sign out, profile and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from tokenmart.accounts import service
+from tokenmart.accounts.forms import LoginForm, RegisterForm, SettingsForm
+from tokenmart.errors import DomainError
+from tokenmart.extensions import db, limiter
+from tokenmart.ledger.service import balances_of
+
+bp = Blueprint("accounts", __name__)
+
+#: functions (user) -> list of (title, html-safe template name, context) other domains add
+PROFILE_SECTIONS: list[Any] = []
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths, so ?next= cannot send people elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGNIN"], methods=["POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(form.username.data, form.password.data)
+        except DomainError as err:
+            flash(_("Wrong username or password.") if err.code == "invalid_credentials"
+                  else _("This account has been banned."), "error")
+            return render_template("accounts/login.html", form=form), 401 if err.status == 401 else 403
+        login_user(user, remember=form.remember.data)
+        flash(_("Welcome back, %(name)s!", name=user.username), "success")
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
+def register() -> Any:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = service.register_user(
+                form.username.data, form.password.data, email=form.email.data,
+                ref=request.cookies.get("tm_ref"), ip=request.remote_addr,
+            )
+        except DomainError as err:
+            db.session.rollback()
+            if err.code == "username_taken":
+                form.username.errors.append(_("That username is taken; choose another."))
+            elif err.code == "email_taken":
+                form.email.errors.append(_("That e-mail address is already registered."))
+            else:
+                for name, messages in (err.details.get("fields") or {}).items():
+                    getattr(form, name).errors.extend(messages)
+            return render_template("accounts/register.html", form=form), 422
+        db.session.commit()
+        login_user(user)
+        flash(_("Welcome to tokenmart, %(name)s!", name=user.username), "success")
+        response = redirect(url_for("home.index"))
+        response.delete_cookie("tm_ref")
+        return response
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    form = SettingsForm(obj=None)
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+        form.leaderboard_opt_out.data = current_user.leaderboard_opt_out
+    if form.validate_on_submit():
+        service.set_locale(current_user, form.locale.data or None)
+        current_user.leaderboard_opt_out = bool(form.leaderboard_opt_out.data)
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    sections = [section(current_user) for section in PROFILE_SECTIONS]
+    return render_template(
+        "accounts/profile.html", form=form, balances=balances_of(current_user.id),
+        sections=[s for s in sections if s],
+    )

@@ -1,0 +1,1 @@
+"""Browsable API reference, rendered server-side from the OpenAPI document (no CDN)."""

@@ -1,0 +1,28 @@
+"""App-wide CLI commands (domain groups are registered from each domain's cli.py)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Fill an empty database with demo users, balances and content."""
+        from tokenmart.demo import ADMIN_PASSWORD, DEMO_PASSWORD, already_seeded, run_demo
+
+        if already_seeded():
+            click.echo("Demo data is already there (user 'alice' exists); nothing to do.")
+            click.echo(f"Sign in as alice / {DEMO_PASSWORD} or admin / {ADMIN_PASSWORD}.")
+            return
+        click.echo("Seeding the demo ...")
+        ctx = run_demo()
+        click.echo("")
+        click.echo("Demo ready. Sign in with:")
+        click.echo(f"  admin   / {ADMIN_PASSWORD}   (admin back office)")
+        for name in ctx.users:
+            if name != "admin":
+                click.echo(f"  {name:<7} / {DEMO_PASSWORD}")
+        for note in ctx.notes:
+            click.echo(note)

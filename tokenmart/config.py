@@ -1,0 +1,121 @@
+"""Configuration from TOKENMART_* environment variables (and a .env file).
+
+Every product default in SPEC.md is a setting here, so an operator can change it
+without touching code. `load_config()` is the one place that reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the sentinel production refuses
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely; the message says what to set."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept URLs as people write them: postgres:// and postgresql:// mean psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'tokenmart.db'}"
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config dict from the environment, then apply overrides."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    env = os.environ.get("TOKENMART_ENV", "development")
+    overrides = dict(overrides or {})
+    env = overrides.pop("TOKENMART_ENV", env)
+    db_url = overrides.pop(
+        "DATABASE_URL", os.environ.get("TOKENMART_DATABASE_URL") or default_database_url()
+    )
+    redis_url = os.environ.get("TOKENMART_REDIS_URL") or None
+    cfg: dict[str, Any] = {
+        "TOKENMART_ENV": env,
+        "TESTING": env == "testing",
+        "SECRET_KEY": os.environ.get("TOKENMART_SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(db_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "TIMEZONE": os.environ.get("TOKENMART_TIMEZONE", "Asia/Shanghai"),
+        "REDIS_URL": redis_url,
+        # Rate limits: shared through Redis when configured, else per process.
+        "RATELIMIT_ENABLED": _bool(os.environ.get("TOKENMART_RATELIMIT_ENABLED"), True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SIGNIN": os.environ.get("TOKENMART_RATELIMIT_SIGNIN", "10/minute"),
+        "RATELIMIT_REGISTER": os.environ.get("TOKENMART_RATELIMIT_REGISTER", "5/minute;50/day"),
+        "RATELIMIT_EARNING": os.environ.get("TOKENMART_RATELIMIT_EARNING", "30/minute"),
+        # The development server upgrades the schema and runs the scheduler itself.
+        "AUTO_UPGRADE_DB": _bool(os.environ.get("TOKENMART_AUTO_UPGRADE"), env == "development"),
+        "SCHEDULER_IN_PROCESS": _bool(
+            os.environ.get("TOKENMART_SCHEDULER_IN_PROCESS"), env == "development"
+        ),
+        # Argon2id; the "fast" profile is for the test suite only.
+        "PASSWORD_HASH_PROFILE": os.environ.get(
+            "TOKENMART_PASSWORD_HASH_PROFILE", "fast" if env == "testing" else "default"
+        ),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en", "zh_Hans"],
+        "PAGE_SIZE_DEFAULT": 20,
+        "PAGE_SIZE_MAX": 100,
+        "IDEMPOTENCY_KEY_TTL_HOURS": 48,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "tokenmart",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }
+    if env == "testing":
+        cfg["WTF_CSRF_ENABLED"] = overrides.pop("WTF_CSRF_ENABLED", True)
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10}
+    cfg.update(overrides)
+    cfg["BABEL_DEFAULT_TIMEZONE"] = cfg["TIMEZONE"]
+    return cfg
+
+
+def check_production_safety(cfg: dict[str, Any]) -> None:
+    """Refuse to run production with the shipped secret key (sessions could be forged)."""
+    if cfg["TOKENMART_ENV"] != "production":
+        return
+    key = cfg.get("SECRET_KEY") or ""
+    if key == DEFAULT_SECRET_KEY or len(key) < 32:
+        raise ConfigError(
+            "TOKENMART_ENV=production needs a real secret key: set TOKENMART_SECRET_KEY to a "
+            'random string of 32+ characters, e.g. python -c "import secrets; '
+            'print(secrets.token_urlsafe(48))"'
+        )

@@ -1,0 +1,159 @@
+"""Idempotency-Key for every value-moving POST a client may retry.
+
+How it works (one database transaction, the request's own):
+1. The key is claimed by inserting (user_id, key, request fingerprint). A concurrent
+   twin blocks on the unique index (PostgreSQL) or on BEGIN IMMEDIATE (SQLite) until
+   the first request commits, then sees its record and replays it.
+2. The view runs; its successful response is stored in the same record.
+3. The decorator commits: effect, record and stored response land together, or not
+   at all. An error response rolls everything back, so a retry runs afresh — nothing
+   happened the first time.
+A replay with a different request (method, path or body) is refused with 422
+`idempotency_key_reused`. Records are kept IDEMPOTENCY_KEY_TTL_HOURS (>= 24 h).
+
+Views decorated with @idempotent must not commit themselves: this decorator is the
+edge that commits.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, current_app, g, make_response, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tokenmart.core.clock import utcnow
+from tokenmart.core.db import UTCDateTime
+from tokenmart.errors import BadRequest, DomainError, Unauthorized
+from tokenmart.extensions import db
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyRecord(db.Model):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (sa.UniqueConstraint("user_id", "key", name="uq_idempotency_user_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    key: Mapped[str] = mapped_column(sa.String(MAX_KEY_LENGTH), nullable=False)
+    #: sha256 of method, path and canonical body: the "same request" test
+    fingerprint: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    status_code: Mapped[int | None] = mapped_column(sa.Integer)
+    response_body: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=utcnow, nullable=False, index=True
+    )
+
+
+class IdempotencyKeyReused(DomainError):
+    status, code = 422, "idempotency_key_reused"
+    message = "This Idempotency-Key was already used for a different request."
+
+
+def _fingerprint() -> str:
+    raw = request.get_data(cache=True)
+    try:
+        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, UnicodeDecodeError):
+        body = raw
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), body):
+        digest.update(part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord | sa.Row[Any], fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    resp = Response(record.response_body or "", status=record.status_code or 200,
+                    mimetype="application/json")
+    resp.headers["Idempotent-Replayed"] = "true"
+    return resp
+
+
+def _lookup(user_id: int, key: str) -> sa.Row[Any] | None:
+    return db.session.execute(
+        sa.select(
+            IdempotencyRecord.id,
+            IdempotencyRecord.fingerprint,
+            IdempotencyRecord.status_code,
+            IdempotencyRecord.response_body,
+        ).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
+    ).first()
+
+
+def require_key() -> str:
+    key = request.headers.get(HEADER, "").strip()
+    if not key:
+        raise BadRequest(
+            f"Send an {HEADER} header (e.g. a UUID) so a retry cannot act twice.",
+            code="idempotency_key_required",
+        )
+    if len(key) > MAX_KEY_LENGTH:
+        raise BadRequest(
+            f"{HEADER} is longer than {MAX_KEY_LENGTH} characters.",
+            code="idempotency_key_invalid",
+        )
+    return key
+
+
+def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Make a value-moving POST safe to retry; must sit below the auth decorator."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        user = getattr(g, "api_user", None)
+        if user is None:
+            raise Unauthorized()
+        key = require_key()
+        fingerprint = _fingerprint()
+        existing = _lookup(user.id, key)
+        if existing is not None and existing.status_code is not None:
+            return _replay(existing, fingerprint)
+        try:
+            with db.session.begin_nested():
+                record_id = db.session.execute(
+                    sa.insert(IdempotencyRecord)
+                    .values(user_id=user.id, key=key, fingerprint=fingerprint, created_at=utcnow())
+                    .returning(IdempotencyRecord.id)
+                ).scalar_one()
+        except IntegrityError:
+            # A twin committed first; its record now holds the response.
+            db.session.rollback()
+            existing = _lookup(user.id, key)
+            if existing is None:
+                raise
+            return _replay(existing, fingerprint)
+        response = make_response(view(*args, **kwargs))
+        if response.status_code < 400:
+            db.session.execute(
+                sa.update(IdempotencyRecord)
+                .where(IdempotencyRecord.id == record_id)
+                .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
+            )
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    wrapper.__dict__["_tokenmart_idempotent"] = True
+    return wrapper
+
+
+def purge_expired(now: datetime | None = None) -> int:
+    """Delete records older than the TTL (a daily job); returns how many."""
+    hours = max(24, int(current_app.config["IDEMPOTENCY_KEY_TTL_HOURS"]))
+    cutoff = (now or utcnow()) - timedelta(hours=hours)
+    return db.session.execute(
+        sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
+    ).rowcount or 0

@@ -1,0 +1,165 @@
+"""Domain errors and the one place that renders every error.
+
+Services raise `DomainError` subclasses that carry their HTTP status and stable code;
+API requests get `{"error": {"code", "message", "details"}}`, web pages get an error
+page (or a flash message, when a view catches the error itself).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+class DomainError(Exception):
+    """A rule was broken; `code` is the contract's error code, `status` its HTTP status."""
+
+    status: int = 400
+    code: str = "bad_request"
+    message: str = "The request could not be completed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.details = details or {}
+        super().__init__(self.message)
+
+
+class BadRequest(DomainError):
+    status, code = 400, "bad_request"
+
+
+class Unauthorized(DomainError):
+    status, code, message = 401, "unauthorized", "Sign in or send a valid bearer token."
+
+
+class Forbidden(DomainError):
+    status, code, message = 403, "forbidden", "You are not allowed to do this."
+
+
+class NotFound(DomainError):
+    status, code, message = 404, "not_found", "Not found."
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class Gone(DomainError):
+    status, code = 410, "gone"
+
+
+class ValidationError(DomainError):
+    status, code, message = 422, "validation_error", "Some fields are invalid."
+
+
+class RateLimited(DomainError):
+    status, code, message = 429, "rate_limited", "Too many requests; try again later."
+
+
+class InvalidState(Conflict):
+    code, message = "invalid_state", "This action is not possible in the current state."
+
+
+class InsufficientBalance(Conflict):
+    code, message = "insufficient_balance", "Your balance is too low for this."
+
+
+def wants_json() -> bool:
+    """API paths always get JSON; other paths only when they explicitly prefer it."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if wants_json():
+        resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    else:
+        resp = Response(
+            render_template("error.html", status=status, code=code, message=message),
+            mimetype="text/html",
+        )
+    resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _handle_domain_error(err: DomainError) -> Response:
+    return error_response(err.status, err.code, err.message, err.details)
+
+
+def _handle_http_exception(err: HTTPException) -> Response:
+    status = err.code or 500
+    code = HTTP_CODES.get(status, "error")
+    message = err.description or err.name
+    details: dict[str, Any] = {}
+    data = getattr(err, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    messages = data.get("messages") or data.get("errors")
+    if status == 400 and messages and "json" in messages and _is_json_decode_error(messages):
+        message = "The request body is not valid JSON."
+    elif status == 422 and messages:
+        # webargs nests by location: {"json": {"field": ["..."]}}
+        fields: dict[str, Any] = {}
+        for location_errors in messages.values():
+            if isinstance(location_errors, dict):
+                fields.update(location_errors)
+        details = {"fields": fields}
+        message = "Invalid fields: " + ", ".join(sorted(map(str, fields))) if fields else message
+    if status == 429:
+        message = "Too many requests; slow down and try again later."
+    if status == 405 and err.get_headers():
+        for k, v in err.get_headers():
+            if k.lower() == "allow":
+                headers["Allow"] = v
+    return error_response(status, code, message, details, headers)
+
+
+def _is_json_decode_error(messages: dict[str, Any]) -> bool:
+    value = messages.get("json")
+    return isinstance(value, list | dict) and "Invalid JSON body." in str(value)
+
+
+def _handle_unexpected(err: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "Something went wrong on our side; it was logged.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, _handle_domain_error)
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)

@@ -1,0 +1,48 @@
+"""Flask extension singletons, created unbound and initialised in create_app()."""
+
+from __future__ import annotations
+
+from flask import g, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from tokenmart.core.api import TokenmartApi
+
+# Stable constraint names, so migrations can address them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def rate_limit_key() -> str:
+    """Limit signed-in callers per user (API token or session), everyone else per IP."""
+    user = getattr(g, "api_user", None)
+    if user is not None:
+        return f"user:{user.id}"
+    if current_user and current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"ip:{get_remote_address() or request.remote_addr}"
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=rate_limit_key)
+api = TokenmartApi()

@@ -1,0 +1,1 @@
+"""In-app notifications: one per balance change, shown in the reader's language."""

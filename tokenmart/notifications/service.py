@@ -1,0 +1,108 @@
+"""Creating, listing, rendering and marking notifications.
+
+Rows are written in the caller's database transaction, so a notification exists
+exactly when the change it announces was committed. Bulk events (clearing) use
+`notify_many` with an INSERT ... SELECT: one row per user, no Python loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from tokenmart.core.clock import utcnow
+from tokenmart.core.pagination import Page, paginate
+from tokenmart.extensions import db
+from tokenmart.notifications.models import Notification
+
+Renderer = Callable[[dict[str, Any]], str]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(kind: str, renderer: Renderer) -> None:
+    """Say how notifications of `kind` are worded (called at import by each domain)."""
+    _RENDERERS[kind] = renderer
+
+
+def render(notification: Notification) -> str:
+    renderer = _RENDERERS.get(notification.kind)
+    if renderer is None:
+        return str(notification.params.get("text", notification.kind))
+    return renderer(notification.params)
+
+
+def notify(user_id: int, kind: str, params: dict[str, Any], link: str | None = None) -> None:
+    db.session.execute(
+        sa.insert(Notification).values(
+            user_id=user_id, kind=kind, params=params, link=link, created_at=utcnow()
+        )
+    )
+
+
+def notify_balance_change(
+    user_id: int, *, currency: str, amount: int, kind: str, details: dict[str, Any], memo: str
+) -> None:
+    notify(
+        user_id,
+        "balance",
+        {"currency": currency, "amount": amount, "txn_kind": kind, "details": details,
+         "memo": memo},
+        link="/wallet",
+    )
+
+
+def notify_many(select_user_ids: sa.Select[Any], kind: str, params: dict[str, Any]) -> int:
+    """One notification per user id the SELECT yields, in one INSERT ... SELECT."""
+    src = select_user_ids.subquery()
+    col = next(iter(src.c))
+    stmt = sa.insert(Notification).from_select(
+        ["user_id", "kind", "params", "created_at"],
+        sa.select(col, sa.literal(kind), sa.literal(params, sa.JSON), sa.literal(utcnow(), Notification.created_at.type)),
+    )
+    return db.session.execute(stmt).rowcount or 0
+
+
+def unread_count(user_id: int) -> int:
+    return int(
+        db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        ).scalar_one()
+    )
+
+
+def list_for(user_id: int, cursor: str | None, limit: int, unread_only: bool = False) -> Page:
+    query = sa.select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return paginate(query, Notification.id, cursor, limit)
+
+
+def mark_read(user_id: int, ids: list[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when ids is None); returns how many."""
+    stmt = (
+        sa.update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    if ids is not None:
+        stmt = stmt.where(Notification.id.in_(ids))
+    return db.session.execute(stmt).rowcount or 0
+
+
+def _render_balance(params: dict[str, Any]) -> str:
+    from tokenmart.core.i18n import currency_amount
+    from tokenmart.ledger.kinds import describe
+
+    amount = int(params.get("amount", 0))
+    sign = "+" if amount > 0 else "-"
+    what = currency_amount(abs(amount), params.get("currency", ""))
+    reason = describe(params.get("txn_kind", ""), params.get("details"), params.get("memo", ""))
+    return _("%(sign)s%(what)s: %(reason)s", sign=sign, what=what, reason=reason)
+
+
+register_renderer("balance", _render_balance)
