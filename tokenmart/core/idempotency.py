@@ -17,6 +17,7 @@ edge that commits.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -147,6 +148,15 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         return response
 
     wrapper.__dict__["_tokenmart_idempotent"] = True
+    # Document the header in the OpenAPI operation (flask-smorest reads `_apidoc`).
+    apidoc = copy.deepcopy(getattr(wrapper, "_apidoc", {}))
+    manual = apidoc.setdefault("manual_doc", {})
+    manual.setdefault("parameters", []).append(
+        {"name": HEADER, "in": "header", "required": True, "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+         "description": "Unique per intended action (e.g. a UUID); a retry with the same key "
+                        "returns the first response and does nothing more."}
+    )
+    wrapper._apidoc = apidoc  # type: ignore[attr-defined]
     return wrapper
 
 
