@@ -115,9 +115,9 @@ def _register_domains(app: Flask) -> None:
                 csrf.exempt(value)  # bearer tokens only; see accounts.auth
     for module in domain_modules("views"):
         for value in vars(module).values():
-            if isinstance(value, Blueprint) and not isinstance(value, ApiBlueprint):
-                if value.name not in app.blueprints:
-                    app.register_blueprint(value)
+            is_page_blueprint = isinstance(value, Blueprint) and not isinstance(value, ApiBlueprint)
+            if is_page_blueprint and value.name not in app.blueprints:
+                app.register_blueprint(value)
     for module in domain_modules("cli"):
         group = getattr(module, "cli", None)
         if group is not None:
