@@ -12,7 +12,7 @@ pot="$(mktemp --suffix=.pot)"
 if [ "$domain" = core ]; then
   out=translations
   mkdir -p /tmp/tm_i18n_core && rm -rf /tmp/tm_i18n_core/* && cp templates/*.html /tmp/tm_i18n_core/
-  "$PYBABEL" extract -q -F babel.cfg -k _l -o "$pot" tokenmart/core tokenmart/accounts tokenmart/ledger \
+  "$PYBABEL" -q extract -F babel.cfg -k _l -o "$pot" tokenmart/core tokenmart/accounts tokenmart/ledger \
     tokenmart/notifications tokenmart/home tokenmart/apidocs tokenmart/errors.py templates/accounts \
     templates/ledger templates/notifications templates/apidocs templates/base.html templates/_macros.html \
     templates/error.html templates/home.html
@@ -20,13 +20,13 @@ else
   out="tokenmart/$domain/translations"
   srcs=("tokenmart/$domain")
   [ -d "templates/$domain" ] && srcs+=("templates/$domain")
-  "$PYBABEL" extract -q -F babel.cfg -k _l -o "$pot" "${srcs[@]}"
+  "$PYBABEL" -q extract -F babel.cfg -k _l -o "$pot" "${srcs[@]}"
 fi
 if [ -f "$out/zh_Hans/LC_MESSAGES/messages.po" ]; then
-  "$PYBABEL" update -q -i "$pot" -d "$out" -l zh_Hans --no-fuzzy-matching
+  "$PYBABEL" -q update -i "$pot" -d "$out" -l zh_Hans --no-fuzzy-matching
 else
   mkdir -p "$out"
-  "$PYBABEL" init -q -i "$pot" -d "$out" -l zh_Hans
+  "$PYBABEL" -q init -i "$pot" -d "$out" -l zh_Hans
 fi
 rm -f "$pot"
 echo "Updated $out/zh_Hans/LC_MESSAGES/messages.po; fill in the empty msgstr lines."

@@ -136,6 +136,11 @@ def _register_plumbing(app: Flask) -> None:
 
     @app.before_request
     def _request_id() -> None:
+        # A request may share an outer app context (tests, CLI): forget per-request state.
+        from flask_babel import refresh
+
+        g.pop("api_user", None)
+        refresh()
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
         g.request_started = time.perf_counter()
 

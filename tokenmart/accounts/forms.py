@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -27,6 +27,10 @@ class RegisterForm(FlaskForm):
 class SettingsForm(FlaskForm):
     locale = SelectField(
         _l("Language"),
-        choices=[("", _l("Same as my browser")), ("en", "English"), ("zh_Hans", "简体中文")],
+        choices=[
+            SelectChoice("", _l("Same as my browser")),
+            SelectChoice("en", "English"),
+            SelectChoice("zh_Hans", "简体中文"),
+        ],
     )
     leaderboard_opt_out = BooleanField(_l("Hide me from the weekly leaderboard"))
