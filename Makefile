@@ -1,0 +1,35 @@
+# tokenmart — `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+
+.PHONY: help install run test test-sqlite test-postgres lint loadtest demo clean
+
+help:  ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/flask: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/flask
+
+install: $(BIN)/flask  ## Create .venv and install pinned dependencies
+
+run: install  ## Install, create the SQLite database with demo data, serve on :5000 with the scheduler
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo
+	$(BIN)/flask --app wsgi serve --host 127.0.0.1 --port 5000
+
+test: install  ## Install, lint, run the suite on SQLite and on PostgreSQL (TOKENMART_TEST_DATABASE_URL)
+	PATH="$(abspath $(BIN)):$$PATH" scripts/test.sh
+
+lint: install  ## ruff
+	$(BIN)/ruff check .
+
+loadtest: install  ## Redemption benchmark (PostgreSQL + SQLite) with the ledger audit
+	loadtests/bench.sh
+
+clean:  ## Remove the virtualenv and local databases
+	rm -rf $(VENV) instance/*.db instance/*.db-*

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: lint, then the whole suite on SQLite, then on PostgreSQL.
+#   TOKENMART_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test  -> also run on PostgreSQL
+# Under CI=true the PostgreSQL run is mandatory, and browser tests fail (not skip) without Chromium.
+# Extra arguments go to pytest, e.g. scripts/test.sh -k ledger
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "== ruff"
+ruff check .
+echo "== pytest on SQLite"
+env -u TOKENMART_TEST_DATABASE_URL pytest -q -p no:cacheprovider "$@"
+if [ -n "${TOKENMART_TEST_DATABASE_URL:-}" ]; then
+  echo "== pytest on PostgreSQL"
+  pytest -q -p no:cacheprovider "$@"
+elif [ "${CI:-}" = "true" ]; then
+  echo "CI=true needs TOKENMART_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)" >&2
+  exit 1
+else
+  echo "(PostgreSQL run skipped: set TOKENMART_TEST_DATABASE_URL to include it)"
+fi
