@@ -7,6 +7,7 @@ import os
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 cli = AppGroup("jobs", help="Scheduled jobs.")
 
@@ -57,5 +58,6 @@ def serve(host: str, port: int, reload: bool) -> None:
     serving_process = not reload or os.environ.get("WERKZEUG_RUN_MAIN") == "true"
     if serving_process and app.config["SCHEDULER_IN_PROCESS"]:
         start_scheduler(app, blocking=False)
-    click.echo(f"tokenmart on http://{host}:{port}/")
-    app.run(host=host, port=port, use_reloader=reload, debug=reload)
+    click.echo(f"tokenmart on http://{host}:{port}/  (Ctrl+C stops it)")
+    # Flask ignores app.run() inside its CLI, so call Werkzeug directly.
+    run_simple(host, port, app, use_reloader=reload, use_debugger=reload, threaded=True)

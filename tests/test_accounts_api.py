@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import PASSWORD
 
 
@@ -117,3 +119,19 @@ def test_me_patch_sets_locale(api: Any, make_user: Any) -> None:
     resp = client.patch("/api/v1/me", {"locale": "zh_Hans"})
     assert resp.status_code == 200 and resp.get_json()["locale"] == "zh_Hans"
     assert client.patch("/api/v1/me", {"locale": "fr"}).status_code == 422
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
+def test_sign_in_and_registration_are_rate_limited(api: Any, make_user: Any) -> None:
+    make_user("bob")
+    statuses = [
+        api().post("/api/v1/auth/tokens", {"username": "bob", "password": "wrong-password"}).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
+    limited = api().post("/api/v1/auth/tokens", {"username": "bob", "password": PASSWORD})
+    assert limited.status_code == 429
+    assert limited.get_json()["error"]["code"] == "rate_limited"
+    regs = [api().post("/api/v1/users", {"username": f"spam{i}", "password": PASSWORD}).status_code
+            for i in range(6)]
+    assert regs == [201] * 5 + [429]
