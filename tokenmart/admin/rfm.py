@@ -1,0 +1,158 @@
+"""RFM segments: recency, frequency and monetary value over the trailing window.
+
+Scores are quintiles (NTILE(5), ties broken by user id) computed in SQL, and a
+snapshot freezes the membership, so a bulk grant reaches exactly the users an admin
+saw. Segments, first match wins:
+  new          registered within the last 30 days
+  champions    R >= 4, F >= 4, M >= 4
+  loyal        F >= 4 and R >= 3
+  at_risk      R <= 2 and F >= 3
+  hibernating  R <= 2 and F <= 2 (also: no activity in the window)
+  others       everyone else
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from tokenmart.accounts.models import User
+from tokenmart.admin.models import SegmentGrant, SegmentMember, SegmentSnapshot
+from tokenmart.audit import service as audit
+from tokenmart.core.clock import app_timezone, utcnow
+from tokenmart.errors import NotFound, ValidationError
+from tokenmart.extensions import db
+from tokenmart.notifications import service as notifications
+
+SEGMENTS = ("champions", "loyal", "new", "at_risk", "hibernating", "others")
+WINDOW_DAYS = 90
+NEW_USER_DAYS = 30
+
+#: (template_id, select_of_user_ids, source_ref) -> number of coupons issued, set-based;
+#: installed by the coupons domain
+bulk_coupon_issuer: Callable[[int, sa.Select[Any], str], int] | None = None
+
+
+def _local_day(column: Any) -> Any:
+    """SQL expression for the local calendar day of a UTC timestamp column."""
+    offset = app_timezone().utcoffset(utcnow().replace(tzinfo=None))
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.date(column + sa.func.make_interval(0, 0, 0, 0, 0, minutes))
+    return sa.func.date(column, f"{minutes:+d} minutes")
+
+
+def take_snapshot(actor_id: int | None, window_days: int = WINDOW_DAYS) -> SegmentSnapshot:
+    """Score everyone set-based (INSERT ... SELECT with window functions) and freeze it."""
+    from tokenmart.ledger.models import Account, Entry
+
+    now = utcnow()
+    snapshot = SegmentSnapshot(created_by=actor_id, window_days=window_days, created_at=now)
+    db.session.add(snapshot)
+    db.session.flush()
+    activity = (
+        sa.select(
+            Account.user_id.label("user_id"),
+            sa.func.max(Entry.created_at).label("last_at"),
+            sa.func.count(sa.distinct(_local_day(Entry.created_at))).label("days"),
+            sa.func.sum(sa.func.abs(Entry.amount)).label("monetary"),
+        )
+        .join(Account, Account.id == Entry.account_id)
+        .where(Account.user_id.is_not(None), Entry.currency.in_(["flower", "coin"]),
+               Entry.created_at >= now - timedelta(days=window_days))
+        .group_by(Account.user_id)
+        .cte("activity")
+    )
+    scored = sa.select(
+        activity.c.user_id, activity.c.last_at, activity.c.days, activity.c.monetary,
+        sa.func.ntile(5).over(order_by=(activity.c.last_at, activity.c.user_id)).label("r"),
+        sa.func.ntile(5).over(order_by=(activity.c.days, activity.c.user_id)).label("f"),
+        sa.func.ntile(5).over(order_by=(activity.c.monetary, activity.c.user_id)).label("m"),
+    ).subquery("scored")
+    new_since = now - timedelta(days=NEW_USER_DAYS)
+    segment = sa.case(
+        (User.created_at >= new_since, "new"),
+        (sa.and_(scored.c.r >= 4, scored.c.f >= 4, scored.c.m >= 4), "champions"),
+        (sa.and_(scored.c.f >= 4, scored.c.r >= 3), "loyal"),
+        (sa.and_(scored.c.r <= 2, scored.c.f >= 3), "at_risk"),
+        (sa.and_(scored.c.r <= 2, scored.c.f <= 2), "hibernating"),
+        else_="others",
+    )
+    columns = ["snapshot_id", "user_id", "last_active_at", "frequency", "monetary", "r", "f", "m",
+               "segment"]
+    db.session.execute(sa.insert(SegmentMember).from_select(columns, sa.select(
+        sa.literal(snapshot.id), scored.c.user_id, scored.c.last_at, scored.c.days,
+        scored.c.monetary, scored.c.r, scored.c.f, scored.c.m, segment,
+    ).join(User, User.id == scored.c.user_id).where(User.is_banned.is_(False))))
+    inactive_segment = sa.case((User.created_at >= new_since, "new"), else_="hibernating")
+    db.session.execute(sa.insert(SegmentMember).from_select(columns, sa.select(
+        sa.literal(snapshot.id), User.id, sa.null(), sa.literal(0), sa.literal(0), sa.literal(1),
+        sa.literal(1), sa.literal(1), inactive_segment,
+    ).where(User.is_banned.is_(False), ~User.id.in_(sa.select(activity.c.user_id)))))
+    audit.record(actor_id, "segments.snapshot", "segment_snapshot", snapshot.id, None,
+                 {"window_days": window_days})
+    return snapshot
+
+
+def latest_snapshot() -> SegmentSnapshot | None:
+    return db.session.execute(
+        sa.select(SegmentSnapshot).order_by(SegmentSnapshot.id.desc()).limit(1)
+    ).scalar()
+
+
+def counts(snapshot_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(SegmentMember.segment, sa.func.count())
+        .where(SegmentMember.snapshot_id == snapshot_id).group_by(SegmentMember.segment)
+    ).all()
+    result = dict.fromkeys(SEGMENTS, 0)
+    result.update({seg: int(n) for seg, n in rows})
+    return result
+
+
+def members(snapshot_id: int, segment: str, limit: int = 50) -> list[Any]:
+    return list(db.session.execute(
+        sa.select(SegmentMember, User.username)
+        .join(User, User.id == SegmentMember.user_id)
+        .where(SegmentMember.snapshot_id == snapshot_id, SegmentMember.segment == segment)
+        .order_by(SegmentMember.m.desc(), SegmentMember.user_id).limit(limit)
+    ).all())
+
+
+def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id: int) -> SegmentGrant:
+    """Issue one coupon of `template_id` to every member of the segment, once.
+
+    A second call with the same (snapshot, segment, template) returns the first grant
+    and issues nothing. Raises NotFound / ValidationError for bad input.
+    """
+    if segment not in SEGMENTS:
+        raise ValidationError(details={"fields": {"segment": [f"One of {', '.join(SEGMENTS)}."]}})
+    if db.session.get(SegmentSnapshot, snapshot_id) is None:
+        raise NotFound("No such segment snapshot.")
+    if bulk_coupon_issuer is None:
+        raise ValidationError("Coupons are not available.", details={"fields": {
+            "template_id": ["The coupons feature is not installed."]}})
+    existing = sa.select(SegmentGrant).where(
+        SegmentGrant.snapshot_id == snapshot_id, SegmentGrant.segment == segment,
+        SegmentGrant.template_id == template_id)
+    try:
+        with db.session.begin_nested():
+            grant = SegmentGrant(snapshot_id=snapshot_id, segment=segment, template_id=template_id,
+                                 granted_by=actor_id, created_at=utcnow())
+            db.session.add(grant)
+            db.session.flush()
+    except IntegrityError:
+        return db.session.execute(existing).scalar_one()
+    user_ids = sa.select(SegmentMember.user_id).where(
+        SegmentMember.snapshot_id == snapshot_id, SegmentMember.segment == segment)
+    grant.issued = bulk_coupon_issuer(template_id, user_ids, f"segment_grant:{grant.id}")
+    notifications.notify_many(user_ids, "segment_coupon", {"template_id": template_id})
+    audit.record(actor_id, "segments.grant", "segment_grant", grant.id, None,
+                 {"snapshot_id": snapshot_id, "segment": segment, "template_id": template_id,
+                  "issued": grant.issued})
+    db.session.flush()
+    return grant
