@@ -139,7 +139,8 @@ def _register_plumbing(app: Flask) -> None:
         # A request may share an outer app context (tests, CLI): forget per-request state.
         from flask_babel import refresh
 
-        g.pop("api_user", None)
+        for key in ("api_user", "audit_recorded", "db_committed"):
+            g.pop(key, None)
         refresh()
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
         g.request_started = time.perf_counter()

@@ -90,3 +90,48 @@ def test_dashboard_reconciles_with_the_ledger(app: Flask, api: Any, make_user: A
     today = body["periods"][-1]
     assert today["redemptions"] == 1 and today["active_users"] == 2
     assert today["earnings_by_kind"]["adjustment:coin"] == 155
+
+
+def _audit_rows() -> list[Any]:
+    from tokenmart.audit.models import AuditEntry
+
+    return list(db.session.execute(sa.select(AuditEntry).order_by(AuditEntry.id)).scalars())
+
+
+def test_each_admin_action_writes_exactly_one_audit_row(api: Any, make_user: Any, admin: Any) -> None:
+    bob = make_user("bob")
+    client = api(admin)
+    client.post(f"/api/v1/admin/users/{bob.id}/ban", {"reason": "x"})
+    client.post("/api/v1/admin/grants", {"user_id": bob.id, "currency": "coin", "amount": 2,
+                                         "memo": "m"}, key="k")
+    client.post("/api/v1/admin/grants", {"user_id": bob.id, "currency": "coin", "amount": 2,
+                                         "memo": "m"}, key="k")  # a replay changes nothing
+    client.post(f"/api/v1/admin/users/{bob.id}/unban")
+    client.post("/api/v1/admin/users/424242/ban", {"reason": "x"})  # 404: nothing happened
+    client.post("/api/v1/admin/segments/snapshots")
+    assert [r.action for r in _audit_rows()] == ["user.ban", "ledger.grant", "user.unban",
+                                                 "segments.snapshot"]
+
+
+def test_admin_changes_without_their_own_audit_still_get_one(app: Flask, api: Any, admin: Any) -> None:
+    from flask_smorest import Blueprint
+
+    from tokenmart.accounts.auth import admin_required_api
+    from tokenmart.extensions import api as smorest_api
+
+    blp = Blueprint("test_unaudited", __name__, url_prefix="/api/v1/admin")
+
+    @blp.route("/things/<int:thing_id>/poke", methods=["POST"])
+    @admin_required_api
+    @blp.response(200)
+    def poke(thing_id: int) -> Any:
+        db.session.commit()
+        return {"poked": thing_id}
+
+    smorest_api.register_blueprint(blp)
+    resp = api(admin).post("/api/v1/admin/things/5/poke", {"password": "secret", "note": "hi"})
+    assert resp.status_code == 200
+    rows = _audit_rows()
+    assert len(rows) == 1
+    assert rows[0].action == "post:test_unaudited.poke" and rows[0].target_id == "5"
+    assert rows[0].after["request"] == {"password": "***", "note": "hi"}

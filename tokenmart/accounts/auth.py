@@ -61,7 +61,10 @@ def auth_required(
             user = load_api_user()
             if role is not None and not (user.has_role(role) or user.is_admin):
                 raise Forbidden(f"This needs the {role} role.")
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            if role == "admin":
+                _audit_if_changed(user.id, result)
+            return result
 
         wrapper.__dict__[AUTH_MARK] = role or "user"
         return wrapper
@@ -70,6 +73,20 @@ def auth_required(
 
 
 admin_required_api = auth_required(role="admin")
+
+
+def _audit_if_changed(actor_id: int, result: Any) -> None:
+    """Every successful admin change leaves an audit row (see audit.service)."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    status = getattr(result, "status_code", None)
+    if status is None and isinstance(result, tuple) and len(result) > 1 and isinstance(result[1], int):
+        status = result[1]
+    if status is not None and status >= 400:
+        return
+    from tokenmart.audit.service import record_generic_admin_action
+
+    record_generic_admin_action(actor_id)
 
 
 def public(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,7 +103,9 @@ def admin_page(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_admin:
             abort(403)
-        return fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
+        _audit_if_changed(current_user.id, result)
+        return result
 
     wrapper.__dict__[AUTH_MARK] = "admin"
     return wrapper

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
+from sqlalchemy.orm import Session
 
 from tokenmart.audit.models import AuditEntry
 from tokenmart.core.clock import utcnow
@@ -22,6 +23,8 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit row in the caller's transaction (so it exists iff the action does)."""
+    if has_request_context():
+        g.audit_recorded = True
     db.session.execute(
         sa.insert(AuditEntry).values(
             actor_id=actor_id,
@@ -45,3 +48,31 @@ def list_entries(
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
     return paginate(query, AuditEntry.id, cursor, limit)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _remember_commit(_session: Session) -> None:
+    """Let the admin guard know this request changed something."""
+    if has_request_context():
+        g.db_committed = True
+
+
+SECRET_FIELDS = {"password", "token", "csrf_token", "codes"}
+
+
+def record_generic_admin_action(actor_id: int) -> None:
+    """Audit a successful admin request whose service did not record a richer row.
+
+    Called by the admin guards after the view returns, so no admin action goes
+    unaudited even when a feature forgets; commits its own row.
+    """
+    if g.get("audit_recorded") or not g.get("db_committed"):
+        return
+    body: Any = request.get_json(silent=True) if request.is_json else request.form.to_dict()
+    if isinstance(body, dict):
+        body = {k: ("***" if k in SECRET_FIELDS else v) for k, v in body.items()}
+    args = request.view_args or {}
+    target_id = next((v for k, v in args.items() if k.endswith("id")), None)
+    record(actor_id, f"{request.method.lower()}:{request.endpoint}", request.blueprint or "app",
+           target_id, None, {"path": request.path, "request": body})
+    db.session.commit()
