@@ -123,3 +123,23 @@ class TestRateLimits:
         checkins = [post("/api/v1/checkins") for _ in range(4)]
         assert [r.status_code for r in checkins] == [201, 409, 409, 429]
         assert checkins[-1].get_json()["error"]["code"] == "rate_limited"
+
+
+def test_hostile_calendar_and_leaderboard_input_is_never_a_500(app: Any, make_user: Any,
+                                                                api: Any) -> None:
+    client = api(make_user("alice"))
+    for month in ("0000-01", "9999-12", "abcd-01", "2026-1", "2026-00", "x" * 300):
+        resp = client.get(f"/api/v1/checkins?month={month}")
+        assert resp.status_code == 422, month
+    for week in ("0001-01-01", "9999-12-31", "nope"):
+        assert client.get(f"/api/v1/leaderboard?week={week}").status_code == 422, week
+    browser = _signed_in(app, "alice")
+    for month in ("0001-01", "9999-12", "2026-13", "junk"):
+        assert browser.get(f"/tasks?month={month}").status_code == 200, month
+    for week in ("0001-01-01", "9999-12-31"):
+        assert browser.get(f"/leaderboard?week={week}").status_code == 200, week
+    resp = client.post("/api/v1/shares", {"target_type": "invite", "target_id": "1"})
+    assert resp.status_code == 422
+    resp = client.post("/api/v1/shares", data="{not json", content_type="application/json")
+    assert resp.status_code == 400
+    assert client.post("/api/v1/shares/" + "z" * 500 + "/visits").status_code == 404

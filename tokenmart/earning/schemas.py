@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import marshmallow as ma
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: calendars and weeks outside this range make no sense and overflow `date` arithmetic
+EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
+
+
+def _month_in_range(value: str) -> None:
+    if not MONTH_RE.match(value):
+        return  # the Regexp validator reports it
+    if not EARLIEST.year <= int(value[:4]) <= LATEST.year:
+        raise ma.ValidationError(f"The year must be {EARLIEST.year}-{LATEST.year}.")
 
 
 class AwardedSchema(ma.Schema):
@@ -22,7 +32,8 @@ class CheckinResultSchema(ma.Schema):
 
 class MonthArgsSchema(ma.Schema):
     month = ma.fields.String(
-        load_default=None, validate=ma.validate.Regexp(MONTH_RE, error="Use YYYY-MM."),
+        load_default=None, validate=ma.validate.And(ma.validate.Regexp(MONTH_RE, error="Use YYYY-MM."),
+                                _month_in_range),
         metadata={"description": "YYYY-MM; defaults to the current local month"},
     )
 
@@ -71,7 +82,7 @@ class VisitResultSchema(ma.Schema):
 
 
 class LeaderboardArgsSchema(ma.Schema):
-    week = ma.fields.Date(load_default=None,
+    week = ma.fields.Date(load_default=None, validate=ma.validate.Range(min=EARLIEST, max=LATEST),
                           metadata={"description": "any day of the week; default this week"})
 
 

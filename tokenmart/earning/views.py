@@ -47,6 +47,8 @@ def _month_arg() -> tuple[int, int]:
     try:
         year, month = (int(p) for p in raw.split("-"))
         date(year, month, 1)
+        if not 1970 <= year <= 9998:
+            raise ValueError(raw)
     except ValueError:
         today = local_today()
         return today.year, today.month
@@ -160,8 +162,10 @@ def open_share(code: str) -> Any:
 @bp.get("/leaderboard")
 def leaderboard_page() -> Any:
     try:
-        day = date.fromisoformat(request.args.get("week", ""))
+        day: date | None = date.fromisoformat(request.args.get("week", ""))
     except ValueError:
+        day = None
+    if day is not None and not date(1970, 1, 1) <= day <= date(9998, 12, 31):
         day = None
     board = leaderboard.weekly_leaderboard(day)
     return render_template("earning/leaderboard.html", board=board)
