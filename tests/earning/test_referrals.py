@@ -56,6 +56,11 @@ def test_referral_pays_after_second_checkin_day_only_once(app: Any, make_user: A
     assert balances(alice)["flower"] == 50
     txns = transactions_of("referral")
     assert len(txns) == 1 and txns[0].idempotency_key == f"referral:{newbie.id}"
+    from tokenmart.notifications.service import list_for, render
+
+    texts = [render(n) for n in list_for(alice.id, None, 10).items]
+    assert "+50 little red flowers: Referral reward: newbie checked in on two days" in texts
+    assert "New badge: Good friend" in texts
 
 
 def test_referral_by_api_ref_field(app: Any, make_user: Any, api: Any) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +30,7 @@ from tokenmart.core.clock import local_today, utcnow
 from tokenmart.errors import Conflict, NotFound
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
+from tokenmart.ledger.kinds import register_kind
 
 from . import badges, tiers
 from .models import Checkin, DailyCounter, Referral, ShareLink, ShareVisit
@@ -346,6 +349,13 @@ def referrals_of(user_id: int) -> dict[str, int]:
         .where(Referral.referrer_id == user_id)
     ).one()
     return {"total": int(total), "rewarded": int(paid)}
+
+
+def _describe_referral(details: dict[str, Any]) -> str:
+    return _("Referral reward: %(name)s checked in on two days", name=details.get("username", "?"))
+
+
+register_kind("referral", _l("Referral reward"), _describe_referral)
 
 
 def _on_user_registered(user: Any, **kwargs: Any) -> None:
