@@ -101,7 +101,8 @@ def test_chinese_tasks_page(app: Any, make_user: Any) -> None:
 class TestRateLimits:
     @pytest.fixture
     def app_config(self) -> dict[str, Any]:
-        return {"RATELIMIT_ENABLED": True, "RATELIMIT_EARNING": "3/minute"}
+        return {"RATELIMIT_ENABLED": True, "RATELIMIT_EARNING": "3/minute",
+                "RATELIMIT_REGISTER": "2/minute", "RATELIMIT_SIGNIN": "2/minute"}
 
     def test_earning_endpoints_are_rate_limited(self, app: Any, make_user: Any, api: Any,
                                                 fake_target: str) -> None:
@@ -123,6 +124,36 @@ class TestRateLimits:
         checkins = [post("/api/v1/checkins") for _ in range(4)]
         assert [r.status_code for r in checkins] == [201, 409, 409, 429]
         assert checkins[-1].get_json()["error"]["code"] == "rate_limited"
+        code = post("/api/v1/shares", None)  # budget spent: still 429
+        assert code.status_code == 429
+        visitor = api(make_user("bob"))
+        link = None
+        for _ in range(4):
+            db.session.rollback()
+            with app.app_context():
+                last = visitor.post("/api/v1/shares", {"target_type": "invite", "target_id": 2})
+                link = link or last.get_json()["code"]
+        visits = []
+        for _ in range(4):
+            db.session.rollback()
+            with app.app_context():
+                visits.append(visitor.post(f"/api/v1/shares/{link}/visits").status_code)
+        assert visits == [201, 201, 201, 429]
+
+    def test_registration_and_sign_in_are_rate_limited(self, app: Any, api: Any) -> None:
+        from tokenmart.extensions import db
+
+        def post(path: str, body: Any) -> int:
+            db.session.rollback()
+            with app.app_context():
+                return api().post(path, body).status_code
+
+        registered = [post("/api/v1/users", {"username": f"newbie{i}", "password": PASSWORD})
+                      for i in range(3)]
+        assert registered == [201, 201, 429]
+        signins = [post("/api/v1/auth/tokens", {"username": "newbie0", "password": PASSWORD})
+                   for _ in range(3)]
+        assert signins == [201, 201, 429]
 
 
 def test_hostile_calendar_and_leaderboard_input_is_never_a_500(app: Any, make_user: Any,
