@@ -1,0 +1,1 @@
+"""Earning: daily check-ins and streaks, share links and referrals, tiers, badges, leaderboard."""

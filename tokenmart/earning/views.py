@@ -1,0 +1,191 @@
+"""Pages: Tasks (check-in calendar, rules, share links, badges), the leaderboard, /s/<code>."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tokenmart.accounts.views import PROFILE_SECTIONS
+from tokenmart.core.clock import local_today
+from tokenmart.errors import DomainError
+from tokenmart.extensions import db, limiter
+from tokenmart.home.views import HOME_SECTIONS
+
+from . import badges, leaderboard, service, tiers
+from .forms import ActionForm, ShareForm
+from .settings import apply_defaults
+from .targets import share_target_kinds
+
+bp = Blueprint("earning", __name__)
+REF_COOKIE = "tm_ref"
+
+
+@bp.record_once
+def _settings(state: Any) -> None:
+    apply_defaults(state.app.config)
+
+
+def _earning_limit() -> str:
+    return current_app.config["RATELIMIT_EARNING"]
+
+
+def _month_arg() -> tuple[int, int]:
+    raw = request.args.get("month", "")
+    try:
+        year, month = (int(p) for p in raw.split("-"))
+        date(year, month, 1)
+        if not 1970 <= year <= 9998:
+            raise ValueError(raw)
+    except ValueError:
+        today = local_today()
+        return today.year, today.month
+    return year, month
+
+
+def _streak_rules() -> list[tuple[int, int]]:
+    table = current_app.config["EARNING_STREAK_COINS"]
+    return list(enumerate(table, start=1))
+
+
+@bp.get("/tasks")
+@login_required
+def tasks() -> Any:
+    year, month = _month_arg()
+    cal = service.checkin_month(current_user.id, year, month)
+    checked = {c["day"]: c for c in cal["checkins"]}
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    prev_month = f"{year - (month == 1):04d}-{(month - 2) % 12 + 1:02d}"
+    next_month = f"{year + (month == 12):04d}-{month % 12 + 1:02d}"
+    return render_template(
+        "earning/tasks.html", cal=cal, checked=checked, weeks=weeks, year=year, month=month,
+        prev_month=prev_month, next_month=next_month, form=ActionForm(),
+        rules=_streak_rules(), cfg=current_app.config,
+        shares=service.shares_of(current_user.id), badges=badges.badges_of(current_user.id),
+        referrals=service.referrals_of(current_user.id),
+        tier=tiers.tier_progress(current_user.id, current_user.tier),
+        tier_label=tiers.tier_label,
+    )
+
+
+@bp.post("/tasks/checkin")
+@login_required
+@limiter.limit(_earning_limit)
+def checkin() -> Any:
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("Your session expired; please try again."), "error")
+        return redirect(url_for("earning.tasks"))
+    try:
+        result = service.check_in(current_user.id)
+    except DomainError as err:
+        db.session.rollback()
+        if err.code == "already_checked_in":
+            flash(_("You have already checked in today; come back tomorrow."), "info")
+        else:
+            flash(err.message, "error")
+        return redirect(url_for("earning.tasks"))
+    db.session.commit()
+    if result.flowers:
+        flash(_("Day %(day)s of your streak: +%(coins)s coins and +%(flowers)s little red flowers!",
+                day=result.streak, coins=result.coins, flowers=result.flowers), "success")
+    else:
+        flash(_("Day %(day)s of your streak: +%(coins)s coins!", day=result.streak,
+                coins=result.coins), "success")
+    return redirect(url_for("earning.tasks"))
+
+
+@bp.post("/tasks/invite")
+@login_required
+@limiter.limit(_earning_limit)
+def invite() -> Any:
+    form = ActionForm()
+    if form.validate_on_submit():
+        service.create_share(current_user.id, "invite", current_user.id)
+        db.session.commit()
+        flash(_("Your invite link is ready: share it with friends."), "success")
+    return redirect(url_for("earning.tasks") + "#shares")
+
+
+@bp.post("/share")
+@login_required
+@limiter.limit(_earning_limit)
+def share() -> Any:
+    """Make a share link for any registered target (other domains' pages post here)."""
+    form = ShareForm()
+    if not form.validate_on_submit() or form.target_type.data not in share_target_kinds():
+        flash(_("That cannot be shared."), "error")
+        return redirect(url_for("earning.tasks"))
+    try:
+        link = service.create_share(current_user.id, form.target_type.data, form.target_id.data)
+    except DomainError:
+        db.session.rollback()
+        flash(_("That cannot be shared."), "error")
+        return redirect(url_for("earning.tasks"))
+    db.session.commit()
+    url = url_for("earning.open_share", code=link.code, _external=True)
+    flash(_("Your share link: %(url)s", url=url), "success")
+    return redirect(url_for("earning.tasks") + "#shares")
+
+
+@bp.get("/s/<code>")
+@limiter.limit(_earning_limit)
+def open_share(code: str) -> Any:
+    """Record the visit (paying the sharer if due), remember the ref, go to the target."""
+    visitor = current_user.id if current_user.is_authenticated else None
+    rewarded = service.record_visit(code, visitor)  # NotFound renders the 404 page
+    target = service.share_target_url(service.get_share(code))
+    db.session.commit()
+    response = redirect(target)
+    if visitor is None:
+        days = int(current_app.config["EARNING_REFERRAL_WINDOW_DAYS"])
+        response.set_cookie(REF_COOKIE, service.make_ref_token(code), max_age=days * 86400,
+                            httponly=True, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    elif rewarded:
+        flash(_("Thanks for visiting: your friend earned coins."), "info")
+    return response
+
+
+@bp.get("/leaderboard")
+def leaderboard_page() -> Any:
+    try:
+        day: date | None = date.fromisoformat(request.args.get("week", ""))
+    except ValueError:
+        day = None
+    if day is not None and not date(1970, 1, 1) <= day <= date(9998, 12, 31):
+        day = None
+    board = leaderboard.weekly_leaderboard(day)
+    return render_template("earning/leaderboard.html", board=board)
+
+
+def _profile_section(user: Any) -> dict[str, Any]:
+    return {
+        "template": "earning/_profile.html",
+        "tier": tiers.tier_progress(user.id, user.tier),
+        "tier_label": tiers.tier_label,
+        "badges": badges.badges_of(user.id),
+    }
+
+
+def _home_section() -> dict[str, Any] | None:
+    if not current_user.is_authenticated:
+        return None
+    cal = service.checkin_month(current_user.id, local_today().year, local_today().month)
+    return {"template": "earning/_home.html", "cal": cal, "form": ActionForm()}
+
+
+PROFILE_SECTIONS.append(_profile_section)
+HOME_SECTIONS.append(_home_section)
