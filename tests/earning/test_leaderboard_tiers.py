@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 import time_machine
 
 from tests.earning.conftest import local
@@ -74,9 +73,6 @@ def test_tier_thresholds_and_nightly_recompute(app: Any, make_user: Any) -> None
     assert db.session.get(User, rich.id).tier == "member"
 
 
-# The foundation's SettingsForm (accounts) passes SelectField choices as tuples, which
-# WTForms 3.3 deprecates; that is not earning's to fix, so ignore it on the profile page.
-@pytest.mark.filterwarnings("ignore:Passing SelectField choices:DeprecationWarning")
 def test_tier_progress_on_api_and_profile(app: Any, make_user: Any, api: Any) -> None:
     from tests.conftest import PASSWORD
     from tokenmart.earning.tiers import recompute_tier
