@@ -147,3 +147,19 @@ def test_bulk_grant_to_a_segment_issues_once(app: Any, make_user: Any, admin: An
                               .where(Notification.kind == "segment_coupon")).scalar() == 4
     audit_rows = client.get("/api/v1/admin/audit-log?action=segments").get_json()["items"]
     assert [r["action"] for r in audit_rows] == ["segments.grant", "segments.snapshot"]
+
+
+def test_share_visit_rings_are_detected(app: Any, make_user: Any) -> None:
+    from tokenmart.earning.models import ShareLink, ShareVisit
+
+    users = [make_user(f"ring{i}") for i in range(5)]
+    for i, sharer in enumerate(users):
+        link = ShareLink(code=f"code{i}", user_id=sharer.id, target_type="invite", target_id=sharer.id)
+        db.session.add(link)
+        db.session.flush()
+        for other in users:
+            if other.id != sharer.id:
+                db.session.add(ShareVisit(share_id=link.id, visitor_id=other.id, rewarded=False))
+    db.session.commit()
+    findings = fraud.rings()
+    assert [f.user_ids for f in findings] == [sorted(u.id for u in users)]

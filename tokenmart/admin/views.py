@@ -12,6 +12,7 @@ from flask_login import current_user
 from tokenmart.accounts import service as accounts
 from tokenmart.accounts.auth import admin_page
 from tokenmart.admin import economy, fraud, rfm, users_service
+from tokenmart.admin import integrations as _integrations  # noqa: F401 - registers signal sources
 from tokenmart.admin.charts import bar_chart
 from tokenmart.audit import service as audit
 from tokenmart.errors import DomainError
