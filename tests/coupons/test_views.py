@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask, g
+from flask_babel import refresh
 
 from tests.conftest import PASSWORD
 from tokenmart.coupons import service
@@ -16,11 +17,12 @@ from tokenmart.extensions import db
 
 @pytest.fixture(autouse=True)
 def _fresh_login_per_request(app: Flask) -> None:
-    """The test's app context is shared by every request, and Flask-Login caches the user
-    on `g`; forget it so each client is seen as itself."""
+    """The test's app context is shared by every request, and Flask-Login and Flask-Babel
+    cache the user and the locale on it; forget them so each request is seen afresh."""
 
     def forget() -> None:
         g.pop("_login_user", None)
+        refresh()
 
     app.before_request(forget)
 
@@ -130,3 +132,10 @@ def test_admin_forms_create_template_pack_campaign(app: Flask, admin: Any,
     assert (campaign.title, campaign.assist_template_id) == ("Form campaign", None)
     assert "Form campaign" in client.get("/admin/coupons/campaigns").get_data(as_text=True)
     assert "Form campaign" in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_pages_speak_chinese(app: Flask, make_user: Any, make_campaign: Any) -> None:
+    make_campaign()
+    make_user("alice")
+    page = login(app, "alice").get("/campaigns?lang=zh_Hans").get_data(as_text=True)
+    assert "发起助力" in page and "需要 3 位好友在 24 小时内助力" in page
