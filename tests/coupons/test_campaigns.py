@@ -65,6 +65,11 @@ def test_drive_completes_on_the_target_assist(make_user: Any, make_campaign: Any
     kinds = db.session.execute(sa.select(Notification.kind).where(
         Notification.user_id == owner.id)).scalars().all()
     assert sorted(kinds) == ["drive_assisted"] * 3 + ["drive_completed"]
+    from tokenmart.notifications.service import render
+
+    last = db.session.execute(sa.select(Notification).where(
+        Notification.user_id == owner.id).order_by(Notification.id.desc())).scalars().first()
+    assert render(last) == 'Your friends unlocked "Ask 3 friends": the coupon is in My coupons'
 
 
 def test_assist_errors(make_user: Any, make_campaign: Any) -> None:

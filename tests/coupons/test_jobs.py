@@ -39,3 +39,16 @@ def test_expiry_jobs_mark_and_repeat_safely(make_user: Any, make_template: Any,
     assert db.session.get(Coupon, ids[0]).status == "expired"
     assert db.session.get(Coupon, ids[1]).status == "active"
     assert db.session.get(Drive, ids[2]).status == "expired"
+
+
+def test_verify_names_broken_coupon_counters(make_user: Any, make_template: Any) -> None:
+    from tokenmart.coupons.models import CouponTemplate
+    from tokenmart.ledger.verify import verify
+
+    template = make_template()
+    service.issue_coupon(template.id, make_user("alice").id, source="grant")
+    db.session.commit()
+    assert verify() == []
+    db.session.execute(db.update(CouponTemplate).values(issued_count=5))
+    assert [p.code for p in verify()] == ["coupon_stock_mismatch"]
+    db.session.rollback()

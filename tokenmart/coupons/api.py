@@ -11,6 +11,7 @@ from tokenmart.accounts.auth import auth_required, current_api_user, public
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.coupons import campaigns_service as campaigns
 from tokenmart.coupons import coupon_service as coupons
+from tokenmart.coupons import service  # noqa: F401 - registers kinds, renderers, checks
 from tokenmart.coupons.admin_api import admin_blp  # noqa: F401 - registered by discovery
 from tokenmart.coupons.schemas import (
     AssistResultSchema,

@@ -18,6 +18,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from tokenmart.coupons import checks  # noqa: F401 - registers ledger verify checks
 from tokenmart.coupons.campaigns_service import (
     assist_drive,
     create_campaign,
