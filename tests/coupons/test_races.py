@@ -124,3 +124,18 @@ def test_concurrent_redemptions_of_one_code_succeed_once(app: Flask, make_user: 
                                                             redeemed_by=m) for m in merchants])
 
     assert Counter(outcomes) == {"ok": 1, "coupon_not_active": 5}, outcomes
+
+
+def test_one_friend_pressing_help_five_times_at_once_counts_once(app: Flask, make_user: Any,
+                                                                 make_campaign: Any) -> None:
+    campaign = make_campaign(required_assists=3, assist_reward_coins=7, assists_per_day=10)
+    owner, friend = make_user("owner"), make_user("friend")
+    code = service.start_drive(campaign.id, owner.id).code
+    db.session.commit()
+    friend_id = friend.id
+
+    outcomes = race(app, [lambda: service.assist_drive(code, friend_id) for _ in range(5)])
+
+    assert Counter(outcomes) == {"ok": 1, "already_assisted": 4}, outcomes
+    assert service.get_drive(code).progress == 1
+    assert balances_of(friend_id)["coin"] == 7
