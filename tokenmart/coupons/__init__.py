@@ -1,0 +1,1 @@
+"""Coupons (templates, packs, instances) and share-to-unlock campaigns (drives, assists)."""

@@ -1,0 +1,107 @@
+"""Minimal admin back-office pages: coupon templates, packs and campaigns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from tokenmart.accounts.auth import admin_page
+from tokenmart.coupons import campaigns_service as campaigns
+from tokenmart.coupons import templates_service as catalog
+from tokenmart.coupons.forms import CampaignForm, PackForm, TemplateForm
+from tokenmart.coupons.models import Campaign, CouponPack, CouponTemplate
+from tokenmart.errors import DomainError
+from tokenmart.extensions import db
+
+admin_bp = Blueprint("coupons_admin", __name__, url_prefix="/admin/coupons")
+
+
+def _all(model: Any) -> list[Any]:
+    return list(db.session.execute(sa.select(model).order_by(model.id.desc())).scalars().unique())
+
+
+def _form_error(form: Any, err: DomainError) -> None:
+    db.session.rollback()
+    fields = err.details.get("fields") or {}
+    for name, messages in fields.items():
+        if hasattr(form, name):
+            getattr(form, name).errors = [*getattr(form, name).errors, *messages]
+    flash(err.message, "error")
+
+
+@admin_bp.route("/templates", methods=["GET", "POST"])
+@admin_page
+def templates() -> Any:
+    form = TemplateForm()
+    if form.validate_on_submit():
+        try:
+            catalog.create_template(
+                actor_id=current_user.id, name=form.name.data, kind=form.kind.data,
+                value=form.value.data or 0, min_spend_cents=form.min_spend_cents.data or 0,
+                valid_days=form.valid_days.data, total_quantity=form.total_quantity.data,
+                per_user_limit=form.per_user_limit.data, min_tier=form.min_tier.data or None,
+                new_users_only=form.new_users_only.data, claimable=form.claimable.data,
+            )
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Template created."), "success")
+            return redirect(url_for("coupons_admin.templates"))
+    return render_template("coupons/admin_templates.html", form=form,
+                           rows=_all(CouponTemplate))
+
+
+def _template_choices() -> list[SelectChoice]:
+    return [SelectChoice(t.id, f"#{t.id} {t.name}") for t in _all(CouponTemplate) if t.active]
+
+
+@admin_bp.route("/packs", methods=["GET", "POST"])
+@admin_page
+def packs() -> Any:
+    form = PackForm()
+    form.template_ids.choices = _template_choices()
+    if form.validate_on_submit():
+        try:
+            catalog.create_pack(actor_id=current_user.id, name=form.name.data,
+                                claimable=form.claimable.data,
+                                items=[{"template_id": t} for t in form.template_ids.data])
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Pack created."), "success")
+            return redirect(url_for("coupons_admin.packs"))
+    return render_template("coupons/admin_packs.html", form=form, rows=_all(CouponPack))
+
+
+@admin_bp.route("/campaigns", methods=["GET", "POST"])
+@admin_page
+def campaigns_admin() -> Any:
+    form = CampaignForm()
+    choices = _template_choices()
+    form.template_id.choices = choices
+    form.assist_template_id.choices = [SelectChoice(0, "-"), *choices]
+    if form.validate_on_submit():
+        try:
+            campaigns.create_campaign(
+                actor_id=current_user.id, title=form.title.data,
+                description=form.description.data or "", template_id=form.template_id.data,
+                required_assists=form.required_assists.data, drive_hours=form.drive_hours.data,
+                assist_reward_coins=form.assist_reward_coins.data or 0,
+                assist_template_id=form.assist_template_id.data or None,
+                drives_per_day=form.drives_per_day.data,
+                assists_per_day=form.assists_per_day.data,
+            )
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Campaign created."), "success")
+            return redirect(url_for("coupons_admin.campaigns_admin"))
+    return render_template("coupons/admin_campaigns.html", form=form, rows=_all(Campaign))

@@ -1,0 +1,57 @@
+"""Demo coupons: claimable templates, a welcome pack, a running campaign with a drive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tokenmart.extensions import db
+
+ORDER = 40
+
+
+def seed(ctx: Any) -> None:
+    from tokenmart.coupons import campaigns_service as campaigns
+    from tokenmart.coupons import coupon_service as coupons
+    from tokenmart.coupons import templates_service as catalog
+
+    admin_id = ctx.admin.id if ctx.admin is not None else None
+    five_off = catalog.create_template(
+        actor_id=admin_id, name="¥5 off orders over ¥30", kind="amount_off", value=500,
+        min_spend_cents=3000, valid_days=30, total_quantity=500, claimable=True)
+    ten_pct = catalog.create_template(
+        actor_id=admin_id, name="10% off for gold members", kind="percent_off", value=10,
+        valid_days=14, claimable=True, min_tier="gold")
+    shipping = catalog.create_template(
+        actor_id=admin_id, name="Free shipping on a swap", kind="free_shipping", value=0,
+        valid_days=30)
+    unlock = catalog.create_template(
+        actor_id=admin_id, name="¥20 off, unlocked by friends", kind="amount_off", value=2000,
+        min_spend_cents=5000, valid_days=7)
+    thanks = catalog.create_template(
+        actor_id=admin_id, name="¥1 thank-you coupon", kind="amount_off", value=100,
+        valid_days=7)
+    welcome = catalog.create_pack(
+        actor_id=admin_id, name="Welcome pack", claimable=True,
+        items=[{"template_id": shipping.id}, {"template_id": five_off.id}])
+    db.session.commit()
+    ctx.step(f"coupon templates #{five_off.id}-#{thanks.id} and pack '{welcome.name}'")
+
+    campaign = campaigns.create_campaign(
+        actor_id=admin_id, title="Ask 3 friends: ¥20 off", template_id=unlock.id,
+        required_assists=3, drive_hours=24, assist_reward_coins=10,
+        assist_template_id=thanks.id,
+        description="Start a drive, share the link, and when 3 friends help the coupon is yours.")
+    db.session.commit()
+    users = ctx.users
+    if "alice" in users:
+        coupons.claim_pack(welcome.id, users["alice"].id)
+        drive = campaigns.start_drive(campaign.id, users["alice"].id)
+        for helper in ("bob", "carol"):
+            if helper in users:
+                campaigns.assist_drive(drive.code, users[helper].id)
+        db.session.commit()
+        ctx.step(f"campaign '{campaign.title}'; alice's drive /d/{drive.code} has 2 of 3 helpers")
+    if "erin" in users:
+        coupons.claim_coupon(five_off.id, users["erin"].id)
+        db.session.commit()
+        ctx.step(f"erin claimed a coupon; '{ten_pct.name}' waits for gold members")

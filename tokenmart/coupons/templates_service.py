@@ -1,0 +1,153 @@
+"""Admin catalog: create and change coupon templates and packs, grant coupons by hand.
+
+All changes are audited; functions only flush.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tokenmart.audit import service as audit
+from tokenmart.core.pagination import Page, paginate
+from tokenmart.coupons.coupon_service import get_pack, get_template, issue_coupon, issue_pack
+from tokenmart.coupons.models import (
+    KINDS,
+    TIERS,
+    Coupon,
+    CouponPack,
+    CouponPackItem,
+    CouponTemplate,
+)
+from tokenmart.errors import ValidationError
+from tokenmart.extensions import db
+
+TEMPLATE_FIELDS = (
+    "name", "kind", "value", "min_spend_cents", "valid_days", "starts_at", "ends_at",
+    "total_quantity", "per_user_limit", "claimable", "min_tier", "new_users_only", "active",
+)
+
+
+def _invalid(field: str, message: str) -> ValidationError:
+    return ValidationError(f"{field}: {message}", details={"fields": {field: [message]}})
+
+
+def validate_template(data: dict[str, Any]) -> dict[str, Any]:
+    """Check a template's fields together; returns them normalized. 422 naming the field."""
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise _invalid("kind", f"One of {', '.join(KINDS)}.")
+    value = int(data.get("value") or 0)
+    if kind == "amount_off" and value < 1:
+        raise _invalid("value", "Cents off must be at least 1.")
+    if kind == "percent_off" and not 1 <= value <= 100:
+        raise _invalid("value", "Percent off must be between 1 and 100.")
+    if kind == "free_shipping":
+        value = 0
+    data["value"] = value
+    starts_at: datetime | None = data.get("starts_at")
+    ends_at: datetime | None = data.get("ends_at")
+    if starts_at and ends_at and ends_at <= starts_at:
+        raise _invalid("ends_at", "Must be after starts_at.")
+    if data.get("min_tier") and data["min_tier"] not in TIERS:
+        raise _invalid("min_tier", f"One of {', '.join(TIERS)}.")
+    for name, low in (("valid_days", 1), ("total_quantity", 1), ("per_user_limit", 1),
+                      ("min_spend_cents", 0)):
+        if data.get(name) is not None and int(data[name]) < low:
+            raise _invalid(name, f"Must be at least {low}.")
+    return data
+
+
+def _snapshot(template: CouponTemplate) -> dict[str, Any]:
+    return {f: (v.isoformat() if isinstance(v := getattr(template, f), datetime) else v)
+            for f in TEMPLATE_FIELDS}
+
+
+def create_template(*, actor_id: int | None, **data: Any) -> CouponTemplate:
+    data = validate_template({k: v for k, v in data.items() if k in TEMPLATE_FIELDS})
+    data.setdefault("min_spend_cents", 0)
+    if data.get("per_user_limit") is None:
+        data["per_user_limit"] = 1
+    template = CouponTemplate(**{k: v for k, v in data.items() if v is not None})
+    db.session.add(template)
+    db.session.flush()
+    audit.record(actor_id, "coupon_template.create", "coupon_template", template.id,
+                 after=_snapshot(template))
+    return template
+
+
+def update_template(template_id: int, *, actor_id: int | None, **changes: Any) -> CouponTemplate:
+    """Change a template; the kind and value stay fixed once coupons exist."""
+    template = get_template(template_id)
+    before = _snapshot(template)
+    merged = {**before, **{k: v for k, v in changes.items() if k in TEMPLATE_FIELDS}}
+    merged["starts_at"], merged["ends_at"] = (
+        changes.get("starts_at", template.starts_at), changes.get("ends_at", template.ends_at)
+    )
+    validate_template(merged)
+    if template.issued_count and (merged["kind"], merged["value"]) != (template.kind, template.value):
+        raise _invalid("kind", "Kind and value cannot change once coupons were issued.")
+    quantity = merged.get("total_quantity")
+    if quantity is not None and quantity < template.issued_count:
+        raise _invalid("total_quantity", f"{template.issued_count} were already issued.")
+    for name in TEMPLATE_FIELDS:
+        setattr(template, name, merged[name])
+    db.session.flush()
+    audit.record(actor_id, "coupon_template.update", "coupon_template", template.id,
+                 before=before, after=_snapshot(template))
+    return template
+
+
+def list_templates(cursor: str | None, limit: int) -> Page:
+    return paginate(sa.select(CouponTemplate), CouponTemplate.id, cursor, limit)
+
+
+def create_pack(
+    *, actor_id: int | None, name: str, items: list[dict[str, int]], claimable: bool = False,
+    per_user_limit: int = 1,
+) -> CouponPack:
+    """A pack of templates ({template_id, quantity}); 422 when empty or a template is unknown."""
+    if not items:
+        raise _invalid("items", "A pack needs at least one template.")
+    merged: dict[int, int] = {}
+    for item in items:
+        get_template(int(item["template_id"]))  # 404 for an unknown template
+        quantity = int(item.get("quantity") or 1)
+        if quantity < 1:
+            raise _invalid("items", "Quantities must be at least 1.")
+        merged[int(item["template_id"])] = merged.get(int(item["template_id"]), 0) + quantity
+    if per_user_limit < 1:
+        raise _invalid("per_user_limit", "Must be at least 1.")
+    pack = CouponPack(name=name, claimable=claimable, per_user_limit=per_user_limit)
+    pack.items = [CouponPackItem(template_id=t, quantity=q) for t, q in sorted(merged.items())]
+    db.session.add(pack)
+    db.session.flush()
+    audit.record(actor_id, "coupon_pack.create", "coupon_pack", pack.id,
+                 after={"name": name, "items": merged, "claimable": claimable})
+    return pack
+
+
+def list_packs(cursor: str | None, limit: int) -> Page:
+    return paginate(sa.select(CouponPack), CouponPack.id, cursor, limit)
+
+
+def grant_coupon(*, actor_id: int, user_id: int, template_id: int | None = None,
+                 pack_id: int | None = None) -> list[Coupon]:
+    """An admin gives a user a template's coupon or a whole pack (audited)."""
+    from tokenmart.accounts.service import get_user
+
+    get_user(user_id)  # 404 for an unknown user
+    if pack_id is not None:
+        get_pack(pack_id)
+        coupons = issue_pack(pack_id, user_id, source="grant", source_ref=f"admin:{actor_id}")
+    elif template_id is not None:
+        coupons = [issue_coupon(template_id, user_id, source="grant",
+                                source_ref=f"admin:{actor_id}")]
+    else:
+        raise _invalid("template_id", "Give template_id or pack_id.")
+    audit.record(actor_id, "coupon.grant", "user", user_id,
+                 after={"template_id": template_id, "pack_id": pack_id,
+                        "codes": [c.code for c in coupons]})
+    return coupons

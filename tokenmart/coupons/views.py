@@ -1,0 +1,205 @@
+"""Pages: Campaigns, a drive (the link friends open), My coupons, the merchant verify page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from tokenmart.accounts.auth import role_page
+from tokenmart.core.clock import utcnow
+from tokenmart.coupons import campaigns_service as campaigns
+from tokenmart.coupons import counters
+from tokenmart.coupons import coupon_service as coupons
+from tokenmart.coupons.admin_views import admin_bp  # noqa: F401 - registered by discovery
+from tokenmart.coupons.forms import ActionForm, VerifyForm
+from tokenmart.coupons.models import Drive
+from tokenmart.errors import DomainError
+from tokenmart.extensions import db
+from tokenmart.home.views import HOME_SECTIONS
+
+bp = Blueprint("coupons", __name__)
+
+STATUS_TABS = ("active", "redeemed", "expired")
+
+
+def time_left(drive: Drive) -> str:
+    seconds = int((drive.expires_at - utcnow()).total_seconds())
+    if seconds <= 0:
+        return _("time is up")
+    hours, minutes = divmod(seconds // 60, 60)
+    if hours:
+        return _("%(h)s h %(m)s min left", h=hours, m=minutes)
+    return _("%(m)s min left", m=max(1, minutes))
+
+
+def _fail(err: DomainError) -> None:
+    db.session.rollback()
+    flash(_error_texts().get(err.code, err.message), "error")
+
+
+def _error_texts() -> dict[str, str]:
+    return {
+        "own_drive": _("This is your own drive: share the link with friends instead."),
+        "already_assisted": _("You already helped this drive. Thank you!"),
+        "drive_completed": _("This drive is already complete."),
+        "drive_expired": _("This drive has expired."),
+        "assist_limit_reached": _("You have helped as many friends today as allowed."),
+        "drive_limit_reached": _("You started as many drives today as allowed."),
+        "sold_out": _("Sorry, this coupon is sold out."),
+        "not_eligible": _("You are not eligible for this coupon."),
+        "limit_reached": _("You already claimed as many of these as allowed."),
+        "coupon_not_active": _("This coupon is not active (used, expired or voided)."),
+        "below_min_spend": _("The order does not reach this coupon's minimum spend."),
+        "not_found": _("Not found."),
+    }
+
+
+@bp.get("/campaigns", endpoint="campaigns")
+def campaigns_page() -> Any:
+    mine = campaigns.recent_drives(current_user.id) if current_user.is_authenticated else []
+    return render_template("coupons/campaigns.html", campaigns=campaigns.running_campaigns(),
+                           drives=mine, form=ActionForm(), time_left=time_left)
+
+
+@bp.post("/campaigns/<int:campaign_id>/drives")
+@login_required
+def start_drive(campaign_id: int) -> Any:
+    if not ActionForm().validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return redirect(url_for("coupons.campaigns"))
+    try:
+        drive = campaigns.start_drive(campaign_id, current_user.id)
+    except DomainError as err:
+        _fail(err)
+        return redirect(url_for("coupons.campaigns"))
+    db.session.commit()
+    flash(_("Your drive is open: share this page's link with friends."), "success")
+    return redirect(url_for("coupons.drive", code=drive.code))
+
+
+@bp.get("/d/<code>")
+def drive(code: str) -> Any:
+    try:
+        found = campaigns.get_drive(code)
+    except DomainError:
+        return render_template("error.html", status=404, code="not_found",
+                               message=_("No such drive.")), 404
+    db.session.commit()  # keeps a lazily expired drive expired
+    helped = current_user.is_authenticated and campaigns.has_assisted(found.id, current_user.id)
+    return render_template(
+        "coupons/drive.html", drive=found, form=ActionForm(), time_left=time_left(found),
+        helped=helped, is_owner=current_user.is_authenticated and current_user.id == found.owner_id,
+        share_url=url_for("coupons.drive", code=found.code, _external=True),
+    )
+
+
+@bp.post("/d/<code>/help")
+@login_required
+def help_drive(code: str) -> Any:
+    if not ActionForm().validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return redirect(url_for("coupons.drive", code=code))
+    try:
+        result = campaigns.assist_drive(code, current_user.id)
+    except DomainError as err:
+        _fail(err)
+        return redirect(url_for("coupons.drive", code=code))
+    db.session.commit()
+    message = _("Thanks for helping!")
+    if result.coins:
+        message += " " + _("You got %(n)s coins.", n=result.coins)
+    if result.coupon is not None:
+        message += " " + _("You got a coupon: %(name)s.", name=result.coupon.name)
+    flash(message, "success")
+    return redirect(url_for("coupons.drive", code=code))
+
+
+@bp.get("/coupons")
+@login_required
+def mine() -> Any:
+    status = request.args.get("status", "active")
+    if status not in STATUS_TABS:
+        status = "active"
+    page = coupons.list_coupons(current_user.id, status, request.args.get("cursor"), 30)
+    templates = coupons.claimable_templates()
+    packs = coupons.claimable_packs()
+    used_up = {f"t{t.id}" for t in templates
+               if counters.value(f"claim:t{t.id}", current_user.id) >= t.per_user_limit}
+    used_up |= {f"p{p.id}" for p in packs
+                if counters.value(f"claim:p{p.id}", current_user.id) >= p.per_user_limit}
+    return render_template(
+        "coupons/mine.html", page=page, status=status, tabs=STATUS_TABS,
+        templates=templates, packs=packs, used_up=used_up, form=ActionForm(),
+    )
+
+
+@bp.post("/coupon-templates/<int:template_id>/claim")
+@login_required
+def claim(template_id: int) -> Any:
+    if ActionForm().validate_on_submit():
+        try:
+            coupon = coupons.claim_coupon(template_id, current_user.id)
+        except DomainError as err:
+            _fail(err)
+        else:
+            db.session.commit()
+            flash(_("Claimed: %(name)s", name=coupon.name), "success")
+    return redirect(url_for("coupons.mine"))
+
+
+@bp.post("/coupon-packs/<int:pack_id>/claim")
+@login_required
+def claim_pack(pack_id: int) -> Any:
+    if ActionForm().validate_on_submit():
+        try:
+            issued = coupons.claim_pack(pack_id, current_user.id)
+        except DomainError as err:
+            _fail(err)
+        else:
+            db.session.commit()
+            flash(_("Claimed %(n)s coupons.", n=len(issued)), "success")
+    return redirect(url_for("coupons.mine"))
+
+
+def _cents(value: Decimal | None) -> int:
+    return int((value or Decimal(0)) * 100)
+
+
+@bp.route("/merchant/verify", methods=["GET", "POST"])
+@role_page("merchant")
+def merchant_verify() -> Any:
+    form = VerifyForm()
+    result: dict[str, Any] | None = None
+    if form.validate_on_submit():
+        amount, fee = _cents(form.order_amount.data), _cents(form.shipping_fee.data)
+        try:
+            if form.redeem.data:
+                coupon, discount = coupons.redeem_coupon(
+                    form.code.data, order_amount_cents=amount, redeemed_by=current_user.id,
+                    shipping_fee_cents=fee)
+                db.session.commit()
+                flash(_("Redeemed: %(discount)s off.", discount=f"¥{discount / 100:.2f}"),
+                      "success")
+            else:
+                coupon = coupons.find_coupon(form.code.data)
+                discount = coupons.quote_discount(form.code.data, None, amount,
+                                                  shipping_fee_cents=fee)
+            result = {"coupon": coupon, "discount": discount, "redeemed": bool(form.redeem.data),
+                      "to_pay": max(0, amount + fee - discount)}
+        except DomainError as err:
+            _fail(err)
+    return render_template("coupons/merchant.html", form=form, result=result)
+
+
+def _home_section() -> dict[str, Any] | None:
+    running = campaigns.running_campaigns()[:3]
+    if not running:
+        return None
+    return {"template": "coupons/_home.html", "home_campaigns": running}
+
+
+HOME_SECTIONS.append(_home_section)
