@@ -139,7 +139,7 @@ def _register_plumbing(app: Flask) -> None:
         # A request may share an outer app context (tests, CLI): forget per-request state.
         from flask_babel import refresh
 
-        for key in ("api_user", "audit_recorded", "db_committed"):
+        for key in ("api_user", "audit_recorded", "db_committed", "_login_user"):
             g.pop(key, None)
         refresh()
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex

@@ -163,3 +163,51 @@ def test_share_visit_rings_are_detected(app: Any, make_user: Any) -> None:
     db.session.commit()
     findings = fraud.rings()
     assert [f.user_ids for f in findings] == [sorted(u.id for u in users)]
+
+
+def _campaign_with_drive(admin_api: Any, owner_api: Any, required: int = 3) -> str:
+    template = admin_api.post("/api/v1/admin/coupon-templates",
+                              {"name": "5 off", "kind": "amount_off", "value": 500}).get_json()
+    campaign = admin_api.post("/api/v1/admin/campaigns", {
+        "title": "Help me", "template_id": template["id"], "required_assists": required,
+        "drive_hours": 24, "assist_reward_coins": 5}).get_json()
+    return owner_api.post(f"/api/v1/campaigns/{campaign['id']}/drives").get_json()["code"]
+
+
+def test_young_account_assists_and_assist_rings(app: Any, api: Any, make_user: Any, admin: Any) -> None:
+    from tokenmart.admin import integrations
+
+    admin_api = api(admin)
+    old = make_user("veteran")
+    _age(old.id, 30)
+    db.session.commit()
+    owner = make_user("owner")
+    code = _campaign_with_drive(admin_api, api(owner))
+    newbie = make_user("newbie")
+    assert api(newbie).post(f"/api/v1/drives/{code}/assists").status_code == 201
+    assert api(old).post(f"/api/v1/drives/{code}/assists").status_code == 201
+    findings = integrations.young_account_assists()
+    assert [f.user_ids for f in findings] == [[newbie.id]]
+    assert (newbie.id, owner.id) in set(integrations.assist_edges())
+    body = admin_api.get("/api/v1/admin/fraud-signals").get_json()
+    assert [f["user_ids"] for f in body["young_account_assists"]] == [[newbie.id]]
+
+
+def test_segment_grant_issues_real_coupons_once(app: Any, api: Any, make_user: Any, admin: Any) -> None:
+    from tokenmart.coupons.models import Coupon
+
+    admin_api = api(admin)
+    template = admin_api.post("/api/v1/admin/coupon-templates",
+                              {"name": "Welcome back", "kind": "percent_off", "value": 10,
+                               "total_quantity": 100}).get_json()
+    users = [make_user(f"fresh{i}") for i in range(3)]
+    snap = admin_api.post("/api/v1/admin/segments/snapshots").get_json()
+    body = {"snapshot_id": snap["id"], "segment": "new", "template_id": template["id"]}
+    for key in ("a", "b"):
+        resp = admin_api.post("/api/v1/admin/segments/grants", body, key=key)
+        assert resp.status_code == 201 and resp.get_json()["issued"] == 4
+    owners = sorted(db.session.execute(sa.select(Coupon.user_id)
+                                       .where(Coupon.template_id == template["id"])).scalars())
+    assert owners == sorted([admin.id] + [u.id for u in users])
+    mine = api(users[0]).get("/api/v1/coupons").get_json()
+    assert [c["name"] for c in mine["items"]] == ["Welcome back"]

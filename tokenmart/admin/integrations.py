@@ -4,10 +4,13 @@ extra fraud signals, sections on the admin user page. Imported by admin.views.""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
-from tokenmart.admin import fraud
+from tokenmart.accounts.models import User
+from tokenmart.admin import fraud, rfm
 from tokenmart.extensions import db
 
 
@@ -23,4 +26,56 @@ def share_visit_edges() -> Iterable[tuple[int, int]]:
     return [(int(v), int(s)) for v, s in rows]
 
 
-fraud.EDGE_PROVIDERS.append(share_visit_edges)
+def assist_edges() -> Iterable[tuple[int, int]]:
+    """assister -> drive owner for every assist."""
+    from tokenmart.coupons.models import Assist, Drive
+
+    rows = db.session.execute(
+        sa.select(Assist.assister_id, Drive.owner_id).join(Drive, Drive.id == Assist.drive_id)
+    ).all()
+    return [(int(a), int(o)) for a, o in rows]
+
+
+def _younger_than(at: Any, born: Any, hours: int) -> Any:
+    """SQL: `at` is less than `hours` after `born` (SQLite has no interval type)."""
+    if db.engine.dialect.name == "sqlite":
+        return sa.func.julianday(at) - sa.func.julianday(born) < hours / 24
+    return at < born + timedelta(hours=hours)
+
+
+def young_account_assists(max_age_hours: int = 24) -> list[fraud.Finding]:
+    """Assists given by accounts younger than 24 hours when they assisted."""
+    from tokenmart.coupons.models import Assist, Drive
+
+    rows = db.session.execute(
+        sa.select(Assist.assister_id, sa.func.count(), sa.func.min(Assist.created_at),
+                  sa.func.count(sa.distinct(Drive.owner_id)))
+        .join(User, User.id == Assist.assister_id)
+        .join(Drive, Drive.id == Assist.drive_id)
+        .where(_younger_than(Assist.created_at, User.created_at, max_age_hours))
+        .group_by(Assist.assister_id)
+        .order_by(sa.func.count().desc())
+    ).all()
+    return [
+        fraud.Finding("young_account_assist",
+                      f"{n} assist(s) within {max_age_hours} h of registering, for {owners} owner(s)",
+                      [int(uid)], {"assists": int(n), "owners": int(owners)})
+        for uid, n, _first, owners in rows
+    ]
+
+
+def issue_segment_coupons(template_id: int, user_ids: sa.Select[Any], source_ref: str) -> int:
+    from tokenmart.coupons.service import issue_coupons_bulk
+
+    return issue_coupons_bulk(template_id, user_ids, source="segment", source_ref=source_ref)
+
+
+def coupon_templates() -> list[Any]:
+    from tokenmart.coupons.models import CouponTemplate
+
+    return list(db.session.execute(sa.select(CouponTemplate).order_by(CouponTemplate.id)).scalars())
+
+
+fraud.EDGE_PROVIDERS.extend([share_visit_edges, assist_edges])
+fraud.SIGNAL_PROVIDERS["young_account_assists"] = young_account_assists
+rfm.bulk_coupon_issuer = issue_segment_coupons

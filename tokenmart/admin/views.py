@@ -144,13 +144,8 @@ def segments() -> Any:
 
 
 def _coupon_templates() -> list[Any]:
-    """Coupon templates to offer in the grant form (empty without the coupons feature)."""
-    try:
-        from tokenmart.coupons import service as coupons
-    except ImportError:
-        return []
-    lister = getattr(coupons, "list_templates", None)
-    return list(lister()) if lister else []
+    """Coupon templates to offer in the segment grant form."""
+    return _integrations.coupon_templates()
 
 
 @bp.post("/segments/snapshot")

@@ -20,6 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from tokenmart.accounts.models import User
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import local_today, utcnow
 from tokenmart.core.pagination import Page, paginate
@@ -273,14 +274,27 @@ def _issue_coupons(campaign: Campaign, drive: Drive, assister_id: int,
 
 
 def _pay_coins(campaign: Campaign, drive: Drive, assister_id: int) -> int:
-    if campaign.assist_reward_coins <= 0:
-        return 0
-    ledger.transfer(
-        "assist", "coin", campaign.assist_reward_coins, ledger.MINT, ledger.user(assister_id),
-        idempotency_key=f"assist:{drive.id}:{assister_id}", actor_id=assister_id,
-        details={"drive": drive.code, "campaign": campaign.title},
-    )
-    return campaign.assist_reward_coins
+    """The assister's coins (times their tier's multiplier, rounded down), their tier
+    recomputed, and the assist badges checked."""
+    from tokenmart.earning.badges import award_badge_if_earned
+    from tokenmart.earning.tiers import apply_multiplier, recompute_tier
+
+    assister = db.session.get(User, assister_id)
+    coins = 0
+    if campaign.assist_reward_coins > 0 and assister is not None:
+        coins = apply_multiplier(campaign.assist_reward_coins, assister.tier)
+    if coins > 0:
+        ledger.transfer(
+            "assist", "coin", coins, ledger.MINT, ledger.user(assister_id),
+            idempotency_key=f"assist:{drive.id}:{assister_id}", actor_id=assister_id,
+            details={"drive": drive.code, "campaign": campaign.title},
+        )
+        recompute_tier(assister_id)
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(Assist).where(Assist.assister_id == assister_id)
+    ).scalar_one()
+    award_badge_if_earned(assister_id, "assist", total=int(total))
+    return coins
 
 
 def _notify_owner(drive: Drive, assist: Assist, completed: bool) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -358,3 +359,29 @@ def claimable_packs() -> list[CouponPack]:
             .order_by(CouponPack.id)
         ).scalars()
     )
+
+
+def issue_coupons_bulk(template_id: int, user_ids: sa.Select[Any], *, source: str,
+                       source_ref: str | None = None) -> int:
+    """One coupon of a template for every user the SELECT yields, all or none.
+
+    Set-based: one conditional stock UPDATE for all of them (409 sold_out when the
+    template cannot cover everyone) and one multi-row INSERT. Returns how many.
+    """
+    template = get_template(template_id)
+    now = utcnow()
+    if template.ends_at is not None and template.ends_at <= now:
+        raise TemplateEnded(details={"template_id": template_id})
+    ids = list(db.session.execute(user_ids).scalars())
+    if not ids:
+        return 0
+    valid_from, expires_at = _window(template, now)
+    with db.session.begin_nested():
+        _take_stock(template_id, len(ids))
+        db.session.execute(sa.insert(Coupon), [
+            {"code": new_code(), "template_id": template_id, "user_id": uid, "status": "active",
+             "source": source[:20], "source_ref": source_ref, "valid_from": valid_from,
+             "expires_at": expires_at, "created_at": now}
+            for uid in ids
+        ])
+    return len(ids)

@@ -6,6 +6,7 @@
 - redeem_coupon(code, *, order_amount_cents, redeemed_by, user_id=None,
   shipping_fee_cents=0) -> tuple[Coupon, int]
 - return_coupon(code) -> Coupon
+- issue_coupons_bulk(template_id, select_of_user_ids, *, source, source_ref=None) -> int
 - coupon_json(coupon) -> {id, code, template_id, name, kind, value, status, expires_at}
 
 All only flush (the caller commits) and leave nothing applied when they raise.
@@ -18,7 +19,10 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tokenmart.coupons import checks  # noqa: F401 - registers ledger verify checks
+from tokenmart.coupons import (
+    checks,  # noqa: F401 - registers ledger verify checks
+    sharing,  # noqa: F401 - campaigns and drives become shareable
+)
 from tokenmart.coupons.campaigns_service import (
     assist_drive,
     create_campaign,
@@ -32,6 +36,7 @@ from tokenmart.coupons.coupon_service import (
     expire_coupons,
     find_coupon,
     issue_coupon,
+    issue_coupons_bulk,
     issue_pack,
     quote_discount,
     redeem_coupon,
@@ -47,7 +52,7 @@ from tokenmart.notifications.service import register_renderer
 __all__ = [
     "assist_drive", "claim_coupon", "claim_pack", "coupon_json", "create_campaign",
     "create_pack", "create_template", "expire_coupons", "expire_drives",
-    "find_coupon", "get_drive", "grant_coupon", "issue_coupon", "issue_pack",
+    "find_coupon", "get_drive", "grant_coupon", "issue_coupon", "issue_coupons_bulk", "issue_pack",
     "quote_discount", "redeem_coupon", "return_coupon", "start_drive", "void_coupon",
 ]
 
