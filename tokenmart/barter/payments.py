@@ -14,7 +14,6 @@ from flask import current_app
 from tokenmart.barter.models import Order, Payment
 from tokenmart.extensions import db
 
-
 #: what a provider returns: the stored payment row
 PaymentRecord = Payment
 
