@@ -124,8 +124,11 @@ def upload_photo(_files: dict[str, Any], listing_id: int) -> Any:
     upload = request.files.get("photo")
     if upload is None:
         raise ValidationError(details={"fields": {"photo": ["Attach a file as `photo`."]}})
-    listings_service.photos_changed(listing_id, current_api_user())
-    photo = photos.add_photo(listing_id, upload.stream)
+    try:
+        listings_service.photos_changed(listing_id, current_api_user())
+        photo = photos.add_photo(listing_id, upload.stream)
+    finally:
+        upload.close()
     db.session.commit()
     return photo
 
