@@ -6,9 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tokenmart.barter.models import REPORT_REASONS
+
+
+def _sc(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
 
 
 def category_choices() -> list[tuple[str, str]]:
@@ -31,12 +36,12 @@ def handover_choices() -> list[tuple[str, str]]:
 class ListingForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
-    category = SelectField(_l("Category"), choices=category_choices)
-    condition = SelectField(_l("Condition"), choices=condition_choices)
+    category = SelectField(_l("Category"), choices=lambda: _sc(category_choices()))
+    condition = SelectField(_l("Condition"), choices=lambda: _sc(condition_choices()))
     price = IntegerField(_l("Price in little red flowers"),
                          validators=[DataRequired(), NumberRange(min=1, max=100_000)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=60)])
-    handover = SelectField(_l("Hand-over"), choices=handover_choices)
+    handover = SelectField(_l("Hand-over"), choices=lambda: _sc(handover_choices()))
     photos = MultipleFileField(_l("Photos (up to 6)"))
 
 
@@ -46,7 +51,7 @@ class PhotoForm(FlaskForm):
 
 class OrderForm(FlaskForm):
     handover = SelectField(_l("Hand-over"),
-                           choices=[("meetup", _l("Meet-up")), ("post", _l("Post"))])
+                           choices=_sc([("meetup", _l("Meet-up")), ("post", _l("Post"))]))
     address = StringField(_l("Address (for post)"), validators=[Optional(), Length(max=300)])
     coupon_code = StringField(_l("Coupon code (optional)"), validators=[Optional(), Length(max=64)])
 
@@ -64,7 +69,7 @@ class ActionForm(FlaskForm):
 
 
 class RatingForm(FlaskForm):
-    stars = SelectField(_l("Stars"), choices=[(str(i), "★" * i) for i in range(5, 0, -1)])
+    stars = SelectField(_l("Stars"), choices=_sc([(str(i), "★" * i) for i in range(5, 0, -1)]))
     comment = StringField(_l("Comment"), validators=[Optional(), Length(max=500)])
 
 
@@ -73,11 +78,9 @@ class MessageForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    reason = SelectField(_l("Reason"), choices=[
-        (r, label) for r, label in zip(
-            REPORT_REASONS, (_l("Prohibited item"), _l("Spam"), _l("Fraud"), _l("Other")),
-            strict=True)
-    ])
+    reason = SelectField(_l("Reason"), choices=_sc(list(zip(
+        REPORT_REASONS, (_l("Prohibited item"), _l("Spam"), _l("Fraud"), _l("Other")),
+        strict=True))))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
