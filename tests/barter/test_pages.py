@@ -118,3 +118,15 @@ def test_demo_seed_makes_listings_and_orders_in_every_state(app: Any) -> None:
     assert statuses == {"ordered", "shipped", "completed", "cancelled", "disputed", "refunded"}
     count = db.session.execute(sa.select(sa.func.count()).select_from(Listing)).scalar_one()
     assert count == 12
+
+
+def test_pages_in_chinese_and_openapi_lists_barter_paths(app: Any, make_user: Any,
+                                                        make_listing: Any) -> None:
+    make_listing(make_user("seller"), title="Desk lamp")
+    client = PageClient(app.test_client())
+    page = client.get("/market?lang=zh_Hans").get_data(as_text=True)
+    assert "闲置市场" in page and "Desk lamp" in page
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/listings", "/api/v1/listings/{listing_id}/orders",
+                 "/api/v1/orders/{order_id}/dispute", "/api/v1/admin/orders/{order_id}/resolve"):
+        assert path in spec["paths"], path
