@@ -130,3 +130,31 @@ def test_pages_in_chinese_and_openapi_lists_barter_paths(app: Any, make_user: An
     for path in ("/api/v1/listings", "/api/v1/listings/{listing_id}/orders",
                  "/api/v1/orders/{order_id}/dispute", "/api/v1/admin/orders/{order_id}/resolve"):
         assert path in spec["paths"], path
+
+
+def test_edit_withdraw_and_report_pages(app: Any, make_user: Any, make_listing: Any) -> None:
+    seller = make_user("seller")
+    item = make_listing(seller, title="Desk lamp", price=20)
+    s = _login(app, seller)
+    assert s.get(f"/listings/{item['id']}/edit").status_code == 200
+    other = _login(app, make_user("other"))
+    assert other.get(f"/listings/{item['id']}/edit").status_code == 404
+    r = s.post(f"/listings/{item['id']}/edit", data={
+        "title": "Desk lamp", "description": "", "category": "home", "condition": "good",
+        "price": "25", "city": "Shanghai", "handover": "both"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Listing, item["id"]).status == "pending_review"
+    r = other.post(f"/listings/{item['id']}/report", data={"reason": "spam"},
+                   follow_redirects=True)
+    assert r.status_code == 404  # pending listings are not visible to others
+    s.post(f"/listings/{item['id']}/withdraw")
+    db.session.expire_all()
+    assert db.session.get(Listing, item["id"]).status == "withdrawn"
+    live = make_listing(seller, title="Tent")
+    r = other.post(f"/listings/{live['id']}/report", data={"reason": "spam"},
+                   follow_redirects=True)
+    assert "a moderator will look at it" in r.get_data(as_text=True)
+    r = other.post(f"/listings/{live['id']}/report", data={"reason": "fraud"},
+                   follow_redirects=True)
+    assert "You already reported this listing." in r.get_data(as_text=True)
