@@ -90,3 +90,55 @@ def test_confirm_and_cancel_race_resolves_once(
     assert codes == [200, 409, 409, 409]
     total = balances_of(buyer.id)["flower"] + balances_of(seller.id)["flower"]
     assert total + system_balance("escrow", "flower") == 100
+
+
+def test_auto_confirm_job_racing_the_buyer_pays_once(
+        app: Flask, make_user: Any, make_listing: Any, place: Any, token_for: Any,
+        api: Any) -> None:
+    from datetime import timedelta
+
+    import time_machine
+
+    from jobs.barter import auto_confirm_shipped_orders
+    from tokenmart.core.clock import utcnow
+
+    seller = make_user("seller")
+    buyer = make_user("buyer", flower=100)
+    oid = place(buyer, make_listing(seller, price=30)["id"]).get_json()["id"]
+    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "T"})
+    token = token_for(buyer)
+    later = utcnow() + timedelta(days=8)
+
+    def buyer_confirms(client: Any) -> str:
+        r = client.post(f"/api/v1/orders/{oid}/confirm", headers={"Authorization": f"Bearer {token}"})
+        return f"buyer:{r.status_code}"
+
+    def job_runs(_client: Any) -> str:
+        return f"job:{auto_confirm_shipped_orders()}"
+
+    with time_machine.travel(later, tick=True):
+        results = sorted(_run_together(app, [buyer_confirms, job_runs]))
+    assert results in (["buyer:200", "job:0"], ["buyer:409", "job:1"])
+    assert balances_of(seller.id)["flower"] == 30
+    assert system_balance("escrow", "flower") == 0
+
+
+def test_three_concurrent_reports_hide_the_listing(
+        app: Flask, make_user: Any, make_listing: Any, token_for: Any) -> None:
+    from tokenmart.barter.models import Listing
+    from tokenmart.extensions import db
+
+    listing = make_listing(make_user("seller"))
+    tokens = [token_for(make_user(f"reporter{i}")) for i in range(3)]
+
+    def report(token: str) -> Any:
+        def call(client: Any) -> int:
+            return client.post(f"/api/v1/listings/{listing['id']}/reports",
+                               json={"reason": "spam"},
+                               headers={"Authorization": f"Bearer {token}"}).status_code
+        return call
+
+    assert _run_together(app, [report(t) for t in tokens]) == [201, 201, 201]
+    db.session.expire_all()
+    row = db.session.get(Listing, listing["id"])
+    assert (row.open_reports, row.hidden_reason) == (3, "reports")
