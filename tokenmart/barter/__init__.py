@@ -1,0 +1,1 @@
+"""Barter marketplace: listings, photos, search, swaps with escrow, trust and reports."""

@@ -1,0 +1,100 @@
+"""Reports and moderation: one report per user per listing; enough distinct reports
+hide a listing until a moderator reviews it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from tokenmart.accounts.models import User
+from tokenmart.audit import service as audit
+from tokenmart.barter.listings_service import get_visible_listing, transition_listing
+from tokenmart.barter.models import Listing, ListingReport
+from tokenmart.barter.settings import setting
+from tokenmart.core.clock import utcnow
+from tokenmart.errors import Conflict, Forbidden
+from tokenmart.extensions import db
+
+
+def report_listing(listing_id: int, reporter: User, reason: str, note: str = "") -> ListingReport:
+    """Record a report (409 already_reported on a repeat); the Nth distinct one hides it."""
+    listing = get_visible_listing(listing_id, reporter)
+    if listing.seller_id == reporter.id:
+        raise Forbidden("You cannot report your own listing.", code="own_listing")
+    report = ListingReport(listing_id=listing_id, reporter_id=reporter.id, reason=reason,
+                           note=(note or "").strip()[:500])
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("You already reported this listing.", code="already_reported") from exc
+    # The counter moves in the database, so concurrent reports each count once.
+    count = db.session.execute(
+        sa.update(Listing).where(Listing.id == listing_id)
+        .values(open_reports=Listing.open_reports + 1)
+        .returning(Listing.open_reports)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    if count >= int(setting("BARTER_REPORTS_TO_HIDE")):
+        db.session.execute(
+            sa.update(Listing)
+            .where(Listing.id == listing_id, Listing.hidden_reason.is_(None))
+            .values(hidden_reason="reports")
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(listing)
+    return report
+
+
+def _close_reports(listing_id: int) -> None:
+    db.session.execute(
+        sa.update(ListingReport)
+        .where(ListingReport.listing_id == listing_id, ListingReport.reviewed_at.is_(None))
+        .values(reviewed_at=utcnow())
+    )
+    db.session.execute(
+        sa.update(Listing).where(Listing.id == listing_id)
+        .values(open_reports=0,
+                hidden_reason=sa.case((Listing.hidden_reason == "reports", None),
+                                      else_=Listing.hidden_reason))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def approve_listing(listing_id: int, admin: User) -> Listing:
+    """Publish a pending listing and/or clear its reports (it shows again)."""
+    listing = db.session.get(Listing, listing_id)
+    if listing is not None and listing.status == "pending_review":
+        listing = transition_listing(listing_id, "approve", admin)
+    elif listing is not None:
+        if not admin.is_admin:
+            raise Forbidden()
+        audit.record(admin.id, "listing.reports_dismissed", "listing", listing_id, None,
+                     {"status": listing.status})
+    else:
+        listing = transition_listing(listing_id, "approve", admin)  # raises NotFound
+    _close_reports(listing_id)
+    db.session.refresh(listing)
+    return listing
+
+
+def reject_listing(listing_id: int, admin: User, reason: str) -> Listing:
+    listing = transition_listing(listing_id, "reject", admin, reason=reason)
+    _close_reports(listing_id)
+    db.session.refresh(listing)
+    return listing
+
+
+def remove_listing(listing_id: int, admin: User, reason: str) -> Listing:
+    listing = transition_listing(listing_id, "remove", admin, reason=reason)
+    _close_reports(listing_id)
+    db.session.refresh(listing)
+    return listing
+
+
+def reports_for(listing_id: int) -> list[ListingReport]:
+    return list(db.session.execute(
+        sa.select(ListingReport).where(ListingReport.listing_id == listing_id)
+        .order_by(ListingReport.id)
+    ).scalars())
