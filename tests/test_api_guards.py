@@ -30,6 +30,7 @@ def api_routes(app: Flask) -> list[tuple[str, str, str]]:
 
 def concrete(path: str) -> str:
     """Fill path parameters with plausible values (ids that do not exist)."""
+    path = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", path)
     path = re.sub(r"<int:[^>]+>", "999999", path)
     return re.sub(r"<[^>]+>", "nope", path)
 

@@ -131,3 +131,19 @@ def test_system_account_balance_is_sum_of_entries(make_user: Any) -> None:
     db.session.commit()
     assert ledger.system_balance("burn", "coin") == 4
     assert ledger.system_balance("mint", "coin") == -10
+
+
+def test_a_system_account_created_in_a_rolled_back_savepoint_is_not_remembered(
+        make_user: Any) -> None:
+    alice = make_user("alice", flower=10)
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        ledger.transfer("escrow", "flower", 3, ledger.user(alice.id), ledger.system("vault"))
+        raise RuntimeError("the use case failed after the account was created")
+    db.session.commit()
+    ledger.transfer("escrow", "flower", 3, ledger.user(alice.id), ledger.system("vault"))
+    db.session.commit()
+    assert ledger.system_balance("vault", "flower") == 3
+    ledger.clear_caches()
+    ledger.transfer("escrow", "flower", 2, ledger.user(alice.id), ledger.system("vault"))
+    db.session.commit()
+    assert ledger.system_balance("vault", "flower") == 5

@@ -192,23 +192,84 @@ def test_post_handover_charges_shipping_fee_and_refunds_on_cancel(
     assert list(amounts) == [800, -800]
 
 
-def test_coupon_without_coupons_domain_is_a_validation_error(
-        make_user: Any, make_listing: Any, place: Any) -> None:
-    pytest.importorskip("tokenmart.barter")  # always present
-    try:
-        import tokenmart.coupons.service  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("the coupons domain is installed; its own tests cover discounts")
-    seller = make_user("seller")
-    buyer = make_user("buyer", flower=100)
+def _coupon_for(user: Any, admin_api: Any, **template: Any) -> str:
+    body = {"name": "Free post", "kind": "free_shipping", "value": 0, **template}
+    made = admin_api.post("/api/v1/admin/coupon-templates", body).get_json()
+    from tokenmart.coupons.service import issue_coupon
+
+    code = issue_coupon(made["id"], user.id, source="grant").code
+    db.session.commit()
+    return code
+
+
+def test_coupon_reduces_the_shipping_fee_and_comes_back_on_cancel(
+        make_user: Any, make_listing: Any, place: Any, api: Any, admin: Any) -> None:
+    from tokenmart.coupons.models import Coupon
+
+    seller, buyer = make_user("seller"), make_user("buyer", flower=100)
     listing = make_listing(seller, price=30, handover="post")
-    r = place(buyer, listing["id"], handover="post", address="x", coupon_code="FREESHIP")
-    assert r.status_code == 422
-    assert r.get_json()["error"]["message"] == "coupons are not available"
+    code = _coupon_for(buyer, api(admin))
+    resp = place(buyer, listing["id"], handover="post", address="1 Road", coupon_code=code)
+    assert resp.status_code == 201, resp.get_json()
+    order = resp.get_json()
+    db.session.expire_all()
+    coupon = db.session.execute(sa.select(Coupon).where(Coupon.code == code)).scalar_one()
+    assert coupon.status == "redeemed" and coupon.discount_cents == 800
+    charged = db.session.execute(sa.select(sa.func.count()).select_from(Payment)
+                                 .where(Payment.order_id == order["id"])).scalar()
+    assert charged == 0  # the whole fee was covered: nothing to pay
+    assert api(buyer).post(f"/api/v1/orders/{order['id']}/cancel").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(Coupon, coupon.id).status == "active"
+    assert balances_of(buyer.id)["flower"] == 100
+
+
+def test_amount_off_coupon_pays_part_of_the_fee(
+        make_user: Any, make_listing: Any, place: Any, api: Any, admin: Any) -> None:
+    seller, buyer = make_user("seller"), make_user("buyer", flower=100)
+    listing = make_listing(seller, price=30, handover="post")
+    code = _coupon_for(buyer, api(admin), name="3 off", kind="amount_off", value=300)
+    resp = place(buyer, listing["id"], handover="post", address="1 Road", coupon_code=code)
+    assert resp.status_code == 201
+    amounts = db.session.execute(sa.select(Payment.amount_cents)
+                                 .where(Payment.order_id == resp.get_json()["id"])).scalars().all()
+    assert amounts == [500]
+
+
+def test_bad_coupons_refuse_the_order_and_change_nothing(
+        make_user: Any, make_listing: Any, place: Any, api: Any, admin: Any) -> None:
+    seller, buyer, other = make_user("seller"), make_user("buyer", flower=100), make_user("other")
+    listing = make_listing(seller, price=30, handover="post")
+    others_code = _coupon_for(other, api(admin))
+    for code, status in (("NOPE-NOPE-NOPE-NOPE", 404), (others_code, 404)):
+        resp = place(buyer, listing["id"], handover="post", address="x", coupon_code=code)
+        assert resp.status_code == status, resp.get_json()
     assert balances_of(buyer.id)["flower"] == 100
     assert _status(listing["id"]) == "active"
+
+
+def test_completed_swap_awards_the_first_swap_badge(swap: dict[str, Any], api: Any) -> None:
+    from tokenmart.earning.models import UserBadge
+
+    order_id = swap["order"]["id"]
+    api(swap["seller"]).post(f"/api/v1/orders/{order_id}/ship", {"tracking_no": "SF1"})
+    api(swap["buyer"]).post(f"/api/v1/orders/{order_id}/confirm")
+    holders = set(db.session.execute(sa.select(UserBadge.user_id)
+                                     .where(UserBadge.badge == "first_swap")).scalars())
+    assert holders == {swap["buyer"].id, swap["seller"].id}
+
+
+def test_listings_can_be_shared(swap: dict[str, Any], make_user: Any, make_listing: Any,
+                                api: Any, client: Any) -> None:
+    seller = make_user("sharer")
+    listing = make_listing(seller, price=5)
+    resp = api(seller).post("/api/v1/shares", {"target_type": "listing", "target_id": listing["id"]})
+    assert resp.status_code == 201
+    target = client.get(f"/s/{resp.get_json()['code']}")
+    assert target.headers["Location"].endswith(f"/listings/{listing['id']}")
+    reserved = swap["listing"]["id"]  # ordered, so no longer shareable
+    assert api(seller).post("/api/v1/shares", {"target_type": "listing",
+                                               "target_id": reserved}).status_code == 404
 
 
 def test_auto_confirm_after_seven_days(swap: dict[str, Any], api: Any, app: Any) -> None:

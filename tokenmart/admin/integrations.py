@@ -79,3 +79,26 @@ def coupon_templates() -> list[Any]:
 fraud.EDGE_PROVIDERS.extend([share_visit_edges, assist_edges])
 fraud.SIGNAL_PROVIDERS["young_account_assists"] = young_account_assists
 rfm.bulk_coupon_issuer = issue_segment_coupons
+
+
+def barter_section(user: User) -> dict[str, Any]:
+    """The user's listings and orders on their admin page."""
+    from tokenmart.barter import listings_service, orders_service
+
+    return {"title": "Listings and orders", "template": "admin/_user_barter.html",
+            "listings": listings_service.my_listings(user.id, None, 20).items,
+            "orders": orders_service.list_orders(user.id, None, None, None, 20).items}
+
+
+def earning_section(user: User) -> dict[str, Any]:
+    from tokenmart.earning.badges import badges_of
+    from tokenmart.earning.tiers import tier_progress
+
+    return {"title": "Earning", "template": "admin/_user_earning.html",
+            "tier": tier_progress(user.id, user.tier),
+            "badges": [b for b in badges_of(user.id) if b.get("held")]}
+
+
+from tokenmart.admin.users_service import USER_SECTIONS  # noqa: E402 - after the providers
+
+USER_SECTIONS.extend([earning_section, barter_section])

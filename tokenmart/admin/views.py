@@ -23,8 +23,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 #: the back office navigation; entries whose endpoint does not exist are not shown
 ADMIN_NAV: list[tuple[str, Any]] = [
     ("admin.index", _l("Dashboard")),
-    ("barter_admin.queue", _l("Moderation")),
-    ("barter_admin.disputes", _l("Disputes")),
+    ("barter_admin.queue", _l("Moderation and disputes")),
     ("admin.users", _l("Users")),
     ("mall_admin.rewards", _l("Rewards")),
     ("coupons_admin.templates", _l("Coupons")),

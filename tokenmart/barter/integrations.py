@@ -1,41 +1,23 @@
-"""Adapters to domains that may not be installed (coupons, clearing).
-
-Each imports its target lazily, so barter works alone: without coupons a coupon code
-is refused (422), without clearing the fee is only kept as the local payment record.
-"""
+"""Barter's calls into other domains, in one place: coupons on the shipping fee,
+shipping-fee revenue for the period's margin, swap badges, listings as share targets."""
 
 from __future__ import annotations
 
-import logging
-
-from tokenmart.errors import ValidationError
-
-log = logging.getLogger(__name__)
-
-
-def _coupons_unavailable() -> ValidationError:
-    return ValidationError(
-        "coupons are not available",
-        details={"fields": {"coupon_code": ["coupons are not available"]}},
-    )
+from tokenmart.coupons import service as coupons
+from tokenmart.earning.badges import award_badge_if_earned
+from tokenmart.earning.targets import register_share_target
 
 
 def quote_discount(code: str, user_id: int, order_amount_cents: int, fee_cents: int) -> int:
-    """Discount the coupon would give on this shipping fee (raises the coupon's errors)."""
-    try:
-        from tokenmart.coupons.service import quote_discount as quote
-    except ImportError as exc:
-        raise _coupons_unavailable() from exc
-    return int(quote(code, user_id, order_amount_cents, shipping_fee_cents=fee_cents))
+    """Discount the buyer's coupon would give on this shipping fee (raises the coupon's
+    errors: 404 unknown or not theirs, 409 coupon_not_active, 422 below minimum spend)."""
+    return int(coupons.quote_discount(code, user_id, order_amount_cents,
+                                      shipping_fee_cents=fee_cents))
 
 
 def redeem_coupon(code: str, buyer_id: int, order_amount_cents: int, fee_cents: int) -> int:
     """Use the coupon up for this order; returns the discount in cents."""
-    try:
-        from tokenmart.coupons.service import redeem_coupon as redeem
-    except ImportError as exc:
-        raise _coupons_unavailable() from exc
-    _coupon, discount = redeem(
+    _coupon, discount = coupons.redeem_coupon(
         code, order_amount_cents=order_amount_cents, redeemed_by=buyer_id, user_id=buyer_id,
         shipping_fee_cents=fee_cents,
     )
@@ -43,13 +25,8 @@ def redeem_coupon(code: str, buyer_id: int, order_amount_cents: int, fee_cents: 
 
 
 def return_coupon(code: str) -> None:
-    """Give a cancelled order's coupon back to its owner."""
-    try:
-        from tokenmart.coupons.service import return_coupon as give_back
-    except ImportError:
-        log.warning("coupon %s not returned: the coupons domain is not installed", code)
-        return
-    give_back(code)
+    """Give a cancelled order's coupon back to its owner (active again if still valid)."""
+    coupons.return_coupon(code)
 
 
 def record_revenue(amount_cents: int, memo: str, order_id: int) -> bool:
@@ -60,3 +37,26 @@ def record_revenue(amount_cents: int, memo: str, order_id: int) -> bool:
         return False
     book(amount_cents, kind="shipping_fee", memo=memo, source_ref=f"order:{order_id}")
     return True
+
+
+def swap_completed(buyer_id: int, seller_id: int) -> None:
+    """Both sides of a completed swap may earn the first-swap badge."""
+    for user_id in (buyer_id, seller_id):
+        award_badge_if_earned(user_id, "swap")
+
+
+def _listing_url(listing_id: int) -> str:
+    from flask import url_for
+
+    return url_for("barter.listing", listing_id=listing_id)
+
+
+def _listing_shareable(listing_id: int) -> bool:
+    from tokenmart.barter.models import Listing
+    from tokenmart.extensions import db
+
+    listing = db.session.get(Listing, listing_id)
+    return listing is not None and listing.status == "active" and listing.hidden_reason is None
+
+
+register_share_target("listing", _listing_url, _listing_shareable)

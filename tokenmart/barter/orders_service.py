@@ -213,6 +213,8 @@ def transition(
             _move_listing(order.listing_id, rule.listing)
         if action == "cancel" and order.handover == "post":
             _undo_shipping(order)
+        if rule.escrow == "release":
+            integrations.swap_completed(order.buyer_id, order.seller_id)
     if actor is not None and "admin" in roles and action in ("refund", "release"):
         audit.record(actor.id, f"order.{action}", "order", order.id,
                      {"status": "disputed"}, {"status": order.status})

@@ -153,6 +153,14 @@ def checkin_days_count(user_id: int) -> int:
 # --- share links and visits ------------------------------------------------------------
 
 
+def find_share(user_id: int, target_type: str, target_id: int) -> ShareLink | None:
+    """The user's existing share link for a target, if any (no writes)."""
+    return db.session.execute(sa.select(ShareLink).where(
+        ShareLink.user_id == user_id, ShareLink.target_type == target_type,
+        ShareLink.target_id == target_id,
+    )).scalar()
+
+
 def create_share(user_id: int, target_type: str, target_id: int) -> ShareLink:
     """The user's share link for a target, made on first call and reused after.
 

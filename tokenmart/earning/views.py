@@ -137,7 +137,19 @@ def share() -> Any:
     db.session.commit()
     url = url_for("earning.open_share", code=link.code, _external=True)
     flash(_("Your share link: %(url)s", url=url), "success")
+    back = request.form.get("next", "")
+    if back.startswith("/") and not back.startswith("//"):
+        return redirect(back)
     return redirect(url_for("earning.tasks") + "#shares")
+
+
+@bp.app_template_global()
+def share_link_for(target_type: str, target_id: int) -> str | None:
+    """The signed-in user's share link for a target, for share buttons on any page."""
+    if not current_user.is_authenticated:
+        return None
+    link = service.find_share(current_user.id, target_type, target_id)
+    return url_for("earning.open_share", code=link.code, _external=True) if link else None
 
 
 @bp.get("/s/<code>")

@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from tokenmart.core.clock import utcnow
 from tokenmart.errors import InsufficientBalance
@@ -80,6 +81,8 @@ def open_user_accounts(user_id: int) -> None:
 
 
 _system_ids: dict[tuple[str, str, str], int] = {}
+#: session.info key for system accounts created by a transaction not yet committed
+_PENDING = "tokenmart_new_system_accounts"
 
 
 def clear_caches() -> None:
@@ -88,24 +91,54 @@ def clear_caches() -> None:
 
 
 def system_account_id(code: str, currency: str) -> int:
-    """Id of a system account, created on first use (safe when two callers race)."""
+    """Id of a system account, created on first use (safe when two callers race).
+
+    Ids are cached per process only once their row is committed: an account created
+    inside a transaction (or savepoint) that is rolled back must not be remembered.
+    """
     cache_key = (str(db.engine.url), code, currency)
     if cache_key in _system_ids:
         return _system_ids[cache_key]
+    pending: dict[tuple[str, str, str], int] = db.session.info.setdefault(_PENDING, {})
     stmt = sa.select(Account.id).where(Account.system_code == code, Account.currency == currency)
     account_id = db.session.execute(stmt).scalar()
-    if account_id is None:
-        try:
-            with db.session.begin_nested():
-                account_id = db.session.execute(
-                    sa.insert(Account)
-                    .values(system_code=code, currency=currency, balance=None)
-                    .returning(Account.id)
-                ).scalar_one()
-        except IntegrityError:
-            account_id = db.session.execute(stmt).scalar_one()
-    _system_ids[cache_key] = account_id
+    if account_id is not None:
+        if pending.get(cache_key) != account_id:
+            _system_ids[cache_key] = account_id  # committed by an earlier transaction
+        return account_id
+    try:
+        with db.session.begin_nested():
+            account_id = db.session.execute(
+                sa.insert(Account)
+                .values(system_code=code, currency=currency, balance=None)
+                .returning(Account.id)
+            ).scalar_one()
+        pending[cache_key] = account_id
+    except IntegrityError:
+        account_id = db.session.execute(stmt).scalar_one()  # a racer committed it
+        _system_ids[cache_key] = account_id
     return account_id
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _keep_surviving_system_accounts(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    alive = set(session.execute(
+        sa.select(Account.id).where(Account.id.in_(list(pending.values())))
+    ).scalars())
+    session.info[_PENDING] = {k: v for k, v in pending.items() if v in alive}
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _cache_committed_system_accounts(session: Session) -> None:
+    _system_ids.update(session.info.pop(_PENDING, {}))
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_system_accounts(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def _validate(legs: Sequence[Leg]) -> None:
