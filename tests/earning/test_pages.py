@@ -35,8 +35,9 @@ def test_tasks_page_shows_rules_before_first_checkin(app: Any, make_user: Any) -
 
 def test_web_checkin_marks_calendar_and_refuses_second(app: Any, make_user: Any) -> None:
     user = make_user("alice")
-    browser = _signed_in(app, "alice")
     with time_machine.travel(local(2026, 3, 10, 9), tick=False):
+        # sign in "then": a session cookie signed in the future is refused, as it should be
+        browser = _signed_in(app, "alice")
         resp = browser.post("/tasks/checkin", follow_redirects=True)
         html = resp.get_data(as_text=True)
         assert "Day 1 of your streak: +5 coins!" in html
