@@ -4,7 +4,6 @@ extra fraud signals, sections on the admin user page. Imported by admin.views.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +39,7 @@ def _younger_than(at: Any, born: Any, hours: int) -> Any:
     """SQL: `at` is less than `hours` after `born` (SQLite has no interval type)."""
     if db.engine.dialect.name == "sqlite":
         return sa.func.julianday(at) - sa.func.julianday(born) < hours / 24
-    return at < born + timedelta(hours=hours)
+    return at < born + sa.func.make_interval(0, 0, 0, 0, hours)
 
 
 def young_account_assists(max_age_hours: int = 24) -> list[fraud.Finding]:
