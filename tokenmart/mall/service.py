@@ -406,6 +406,9 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
         reward.stock = 0
     db.session.add(reward)
     db.session.flush()
+    # Create the burn account with the reward, so the hot path never creates it: an
+    # account made inside a redemption that then rolls back must not be remembered.
+    ledger.system_account_id(ledger.BURN.code, reward.currency)
     if codes:
         add_voucher_codes(actor_id, reward, codes, audit_it=False)
     audit.record(actor_id, "mall.reward.create", "reward", reward.id, after=_snapshot(reward))
