@@ -133,3 +133,9 @@ def test_admin_form_rejects_end_before_start(client, admin):
     assert resp.status_code == 422
     assert "Must be after starts_at." in resp.get_data(as_text=True)
     assert db.session.execute(sa.select(sa.func.count()).select_from(Reward)).scalar() == 0
+
+
+def test_mall_speaks_chinese(client, make_reward):
+    make_reward("Mug", stock=0)
+    html = client.get("/mall?lang=zh_Hans").get_data(as_text=True)
+    assert "积分商城" in html and "已兑完" in html
