@@ -68,6 +68,12 @@ register_kind(
 
 # ---------------------------------------------------------------- the hot path
 
+# The hot path uses Core tables, not ORM entities: an ORM-enabled INSERT/UPDATE goes
+# through SQLAlchemy's bulk-persistence layer, which costs more CPU than the SQL itself.
+_REWARDS: sa.Table = Reward.__table__  # type: ignore[assignment]
+_CODES: sa.Table = VoucherCode.__table__  # type: ignore[assignment]
+_REDEMPTIONS: sa.Table = Redemption.__table__  # type: ignore[assignment]
+
 
 @dataclass(frozen=True)
 class RedeemResult:
@@ -102,11 +108,12 @@ def _count_redemption(reward_id: int, user_id: int, limit: int) -> None:
 
 
 def _take_stock(reward_id: int) -> None:
+    t = _REWARDS
     taken = db.session.execute(
-        sa.update(Reward)
-        .where(Reward.id == reward_id, Reward.active.is_(True), Reward.stock > 0)
-        .values(stock=Reward.stock - 1)
-        .returning(Reward.stock)
+        sa.update(t)
+        .where(t.c.id == reward_id, t.c.active.is_(True), t.c.stock > 0)
+        .values(stock=t.c.stock - 1)
+        .returning(t.c.stock)
     ).first()
     if taken is None:
         raise OutOfStock()
@@ -115,19 +122,17 @@ def _take_stock(reward_id: int) -> None:
 def _take_voucher_code(reward_id: int) -> tuple[int, str]:
     # SKIP LOCKED lets concurrent buyers take different codes on PostgreSQL; SQLite
     # compiles it away, and BEGIN IMMEDIATE already serialises writers there.
+    t = _CODES
     free = (
-        sa.select(VoucherCode.id)
-        .where(VoucherCode.reward_id == reward_id, VoucherCode.assigned.is_(False))
-        .order_by(VoucherCode.id)
+        sa.select(t.c.id)
+        .where(t.c.reward_id == reward_id, t.c.assigned.is_(False))
+        .order_by(t.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     row = db.session.execute(
-        sa.update(VoucherCode)
-        .where(VoucherCode.id == free)
-        .values(assigned=True)
-        .returning(VoucherCode.id, VoucherCode.code)
+        sa.update(t).where(t.c.id == free).values(assigned=True).returning(t.c.id, t.c.code)
     ).first()
     if row is None:
         raise OutOfStock("This reward has no codes left.")
@@ -181,12 +186,13 @@ def redeem_reward(
     Raises RewardNotFound (404), ValidationError (422, missing shipping address),
     LimitReached (403 limit_reached), InsufficientBalance (409), OutOfStock (409).
     """
+    t = _REWARDS
     reward = db.session.execute(
         sa.select(
-            Reward.id, Reward.name, Reward.currency, Reward.price, Reward.tier_prices,
-            Reward.stock, Reward.per_user_limit, Reward.active, Reward.starts_at,
-            Reward.ends_at, Reward.grant_type, Reward.coupon_template_id,
-        ).where(Reward.id == reward_id)
+            t.c.id, t.c.name, t.c.currency, t.c.price, t.c.tier_prices, t.c.stock,
+            t.c.per_user_limit, t.c.active, t.c.starts_at, t.c.ends_at, t.c.grant_type,
+            t.c.coupon_template_id,
+        ).where(t.c.id == reward_id)
     ).first()
     if reward is None or not _is_open(reward, utcnow()):
         raise RewardNotFound()
@@ -213,14 +219,14 @@ def redeem_reward(
         voucher_id, voucher_code = _take_voucher_code(reward.id)
     physical = reward.grant_type == "physical"
     redemption_id = db.session.execute(
-        sa.insert(Redemption)
+        sa.insert(_REDEMPTIONS)
         .values(
             reward_id=reward.id, user_id=user_id, price=price, currency=reward.currency,
             ledger_transaction_id=posted.transaction_id, voucher_code_id=voucher_id,
             voucher_code=voucher_code, shipping_address=address if physical else None,
             shipping_status="pending" if physical else None, created_at=utcnow(),
         )
-        .returning(Redemption.id)
+        .returning(_REDEMPTIONS.c.id)
     ).scalar_one()
     grant = GRANTS[reward.grant_type](reward, user_id, redemption_id, voucher_code)
     return RedeemResult(
