@@ -139,3 +139,10 @@ def test_mall_speaks_chinese(client, make_reward):
     make_reward("Mug", stock=0)
     html = client.get("/mall?lang=zh_Hans").get_data(as_text=True)
     assert "积分商城" in html and "已兑完" in html
+
+
+def test_home_page_shows_newest_rewards(client, make_reward):
+    assert 'data-testid="home-mall"' not in client.get("/").get_data(as_text=True)
+    make_reward("Kite", price=7)
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-testid="home-mall"' in html and "Kite" in html

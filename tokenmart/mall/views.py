@@ -21,6 +21,7 @@ from tokenmart.core.clock import app_timezone, utcnow
 from tokenmart.core.idempotency import IdempotencyRecord
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
+from tokenmart.home.views import HOME_SECTIONS
 from tokenmart.ledger.service import balances_of
 from tokenmart.mall import service
 from tokenmart.mall.forms import CodesUploadForm, RedeemForm, RewardForm, ShipForm
@@ -28,6 +29,17 @@ from tokenmart.mall.models import Reward
 
 bp = Blueprint("mall", __name__)
 TIER_FIELDS = ("silver", "gold", "platinum")
+
+
+def _home_section() -> dict[str, Any] | None:
+    """"From the mall" on the home page: the newest few rewards open now."""
+    page = service.list_rewards(None, 4)
+    if not page.items:
+        return None
+    return {"template": "mall/_home.html", "mall_rewards": page.items, "tier": _tier()}
+
+
+HOME_SECTIONS.append(_home_section)
 
 
 def _tier() -> str:
