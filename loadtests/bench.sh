@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The mall's load test, end to end: for PostgreSQL and SQLite, for tokenmart and for the
+# raw-SQL reference app, each on a freshly created, migrated and seeded database:
+# gunicorn (production settings, 127.0.0.1 only) + Locust headless for a fixed time and
+# user count, worker RSS at start and end, then the audit. Prints a summary and the
+# throughput ratio tokenmart / reference. Exits 1 if an audit or a request failed.
+#
+#   loadtests/bench.sh                         # 30 s per phase, 64 users, both databases
+#   BENCH_DURATION=120s loadtests/bench.sh     # the 2-minute memory check
+#   BENCH_DATABASES=postgresql BENCH_TARGETS=tokenmart loadtests/bench.sh
+#
+# Settings (environment): BENCH_PG_URL (admin URL of a PostgreSQL server, default
+# postgresql://postgres@127.0.0.1/postgres), BENCH_DB_NAME (tokenmart_bench; dropped and
+# re-created!), BENCH_DURATION, BENCH_USERS (Locust users), BENCH_SEED_USERS, BENCH_WORKERS,
+# BENCH_PORT, BENCH_LOCUST_CLASS (Redeemer | Shopper), VENV (default .venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV="${VENV:-.venv}"
+BIN="$VENV/bin"
+PG_URL="${BENCH_PG_URL:-postgresql://postgres@127.0.0.1/postgres}"
+DB_NAME="${BENCH_DB_NAME:-tokenmart_bench}"
+DURATION="${BENCH_DURATION:-30s}"
+USERS="${BENCH_USERS:-64}"
+SEED_USERS="${BENCH_SEED_USERS:-1000}"
+WORKERS="${BENCH_WORKERS:-2}"
+PORT="${BENCH_PORT:-8765}"
+CLASS="${BENCH_LOCUST_CLASS:-Redeemer}"
+DATABASES="${BENCH_DATABASES:-postgresql sqlite}"
+TARGETS="${BENCH_TARGETS:-tokenmart reference}"
+
+WORK="$(mktemp -d -t tokenmart-bench.XXXXXX)"
+GUNICORN_PID=""
+STATUS=0
+SUMMARY="$WORK/summary.txt"
+: >"$SUMMARY"
+
+stop_server() {
+  if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
+    kill -TERM "$GUNICORN_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$GUNICORN_PID" 2>/dev/null || true
+    wait "$GUNICORN_PID" 2>/dev/null || true
+  fi
+  GUNICORN_PID=""
+}
+
+cleanup() {
+  stop_server
+  drop_pg_db || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pg_bench_url() {
+  "$BIN/python" - "$PG_URL" "$DB_NAME" <<'PY'
+import sys, sqlalchemy as sa
+print(sa.make_url(sys.argv[1]).set(database=sys.argv[2]).render_as_string(hide_password=False))
+PY
+}
+
+drop_pg_db() {
+  case " $DATABASES " in *" postgresql "*) ;; *) return 0 ;; esac
+  "$BIN/python" - "$PG_URL" "$DB_NAME" <<'PY'
+import sys, sqlalchemy as sa
+from tokenmart.config import normalize_database_url
+engine = sa.create_engine(normalize_database_url(sys.argv[1]), isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": sys.argv[2]})
+    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{sys.argv[2]}"'))
+PY
+}
+
+fresh_database() {  # $1 = postgresql | sqlite; prints the URL
+  if [ "$1" = postgresql ]; then
+    drop_pg_db
+    "$BIN/python" - "$PG_URL" "$DB_NAME" <<'PY'
+import sys, sqlalchemy as sa
+from tokenmart.config import normalize_database_url
+engine = sa.create_engine(normalize_database_url(sys.argv[1]), isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    conn.execute(sa.text(f'CREATE DATABASE "{sys.argv[2]}"'))
+PY
+    pg_bench_url
+  else
+    rm -f "$WORK"/bench.db*
+    echo "sqlite:///$WORK/bench.db"
+  fi
+}
+
+worker_rss_kb() {  # total RSS of the gunicorn workers (children of the master)
+  local total=0 rss
+  for rss in $(ps -o rss= --ppid "$GUNICORN_PID" 2>/dev/null); do total=$((total + rss)); done
+  echo "$total"
+}
+
+phase() {  # $1 = database kind, $2 = tokenmart | reference
+  local kind="$1" target="$2" name="$1-$2" url
+  echo "=== $name: fresh database, migrate, seed"
+  url="$(fresh_database "$kind")"
+  export TOKENMART_DATABASE_URL="$url" TOKENMART_AUTO_UPGRADE=0
+  "$BIN/flask" --app wsgi db upgrade >"$WORK/$name.migrate.log" 2>&1
+  "$BIN/flask" --app wsgi mall seed-load --users "$SEED_USERS" --out "$WORK/$name.manifest.json"
+
+  echo "=== $name: gunicorn ($WORKERS workers) on 127.0.0.1:$PORT"
+  local app="wsgi:app"
+  [ "$target" = reference ] && app="loadtests.reference_app:app"
+  TOKENMART_ENV=production TOKENMART_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+    TOKENMART_RATELIMIT_ENABLED=false TOKENMART_SCHEDULER_IN_PROCESS=false \
+    REFERENCE_DATABASE_URL="$url" \
+    "$BIN/gunicorn" --workers "$WORKERS" --bind "127.0.0.1:$PORT" --log-level warning \
+    --access-logfile /dev/null --error-logfile "$WORK/$name.gunicorn.log" "$app" &
+  GUNICORN_PID=$!
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
+    sleep 0.2
+  done
+  # one request per worker first, so RSS "start" is a warmed-up worker
+  for _ in $(seq 1 "$((WORKERS * 2))"); do curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" || true; done
+  local rss_start rss_end
+  rss_start="$(worker_rss_kb)"
+
+  echo "=== $name: locust $CLASS, $USERS users, $DURATION"
+  LOAD_MANIFEST="$WORK/$name.manifest.json" "$BIN/locust" -f loadtests/locustfile.py --headless \
+    -u "$USERS" -r "$USERS" -t "$DURATION" -H "http://127.0.0.1:$PORT" --csv "$WORK/$name" \
+    --only-summary --loglevel WARNING --exit-code-on-error 0 "$CLASS" >"$WORK/$name.locust.log" 2>&1 || true
+  rss_end="$(worker_rss_kb)"
+  stop_server
+
+  echo "=== $name: audit"
+  local audit="clean"
+  if ! "$BIN/python" -m loadtests.audit --database-url "$url" --manifest "$WORK/$name.manifest.json"; then
+    audit="FAILED"; STATUS=1
+  fi
+  if grep -qi "database is locked" "$WORK/$name.gunicorn.log" "$WORK/$name.locust.log" 2>/dev/null; then
+    echo "!!! 'database is locked' seen in $name"; STATUS=1
+  fi
+  "$BIN/python" - "$WORK/${name}_stats.csv" "$name" "$rss_start" "$rss_end" "$audit" >>"$SUMMARY" <<'PY'
+import csv, sys
+path, name, rss0, rss1, audit = sys.argv[1:]
+rows = {r["Name"]: r for r in csv.DictReader(open(path))}
+agg = rows["Aggregated"]
+redeem = [r for n, r in rows.items() if n.startswith("redeem")]
+rps = sum(float(r["Requests/s"]) for r in redeem)
+print(f"{name}|{float(agg['Requests/s']):.1f}|{rps:.1f}|{agg['50%']}|{agg['95%']}|{agg['99%']}|"
+      f"{agg['Request Count']}|{agg['Failure Count']}|{int(rss0)//1024}|{int(rss1)//1024}|{audit}")
+PY
+  if [ -s "$WORK/${name}_failures.csv" ] && [ "$(wc -l <"$WORK/${name}_failures.csv")" -gt 1 ]; then
+    echo "--- $name failures:"; cat "$WORK/${name}_failures.csv"; STATUS=1
+  fi
+}
+
+for kind in $DATABASES; do
+  for target in $TARGETS; do
+    phase "$kind" "$target"
+  done
+done
+
+echo
+echo "=== Results ($(date -u +%Y-%m-%dT%H:%MZ), $USERS users, $DURATION per phase, $WORKERS gunicorn workers, $CLASS)"
+printf "%-22s %9s %10s %6s %6s %6s %9s %8s %11s %9s %s\n" phase "req/s" "redeem/s" p50 p95 p99 requests failures "RSS start" "RSS end" audit
+while IFS='|' read -r n rps red p50 p95 p99 count fails r0 r1 audit; do
+  printf "%-22s %9s %10s %6s %6s %6s %9s %8s %9sMB %7sMB %s\n" "$n" "$rps" "$red" "$p50" "$p95" "$p99" "$count" "$fails" "$r0" "$r1" "$audit"
+done <"$SUMMARY"
+for kind in $DATABASES; do
+  "$BIN/python" - "$SUMMARY" "$kind" <<'PY'
+import sys
+rows = {l.split("|")[0]: l.split("|") for l in open(sys.argv[1]) if l.strip()}
+t, r = rows.get(f"{sys.argv[2]}-tokenmart"), rows.get(f"{sys.argv[2]}-reference")
+if t and r and float(r[2]):
+    print(f"{sys.argv[2]}: redemption throughput tokenmart / reference = "
+          f"{float(t[2]) / float(r[2]):.2f}")
+PY
+done
+exit "$STATUS"

@@ -1,0 +1,111 @@
+"""Locust users for the points mall.
+
+    LOAD_MANIFEST=loadtests/.manifest.json locust -f loadtests/locustfile.py \
+        --headless -u 64 -r 64 -t 30s -H http://127.0.0.1:8000 Redeemer
+
+- `Shopper` (realistic): browses the mall, checks the wallet, redeems the hot limited
+  reward, the voucher reward or an unlimited one.
+- `Redeemer` (the benchmark): only redeems, as fast as it can; also runs against the
+  raw-SQL reference app (loadtests/reference_app.py), which serves only this path.
+Expected outcomes are 201, 409 out_of_stock / insufficient_balance and 403
+limit_reached; anything else (5xx, other codes) is a failure. One redemption in ten is
+retried with the same Idempotency-Key and must get the identical response.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import uuid
+from typing import Any
+
+from locust import FastHttpUser, between, constant, task
+
+_MANIFEST = json.load(open(os.environ.get("LOAD_MANIFEST", "loadtests/.manifest.json")))  # noqa: SIM115
+_TOKENS = itertools.cycle(_MANIFEST["tokens"])
+REWARDS: dict[str, int] = _MANIFEST["rewards"]
+EXPECTED = {(409, "out_of_stock"), (409, "insufficient_balance"), (403, "limit_reached")}
+RETRY_SHARE = float(os.environ.get("LOAD_RETRY_SHARE", "0.1"))
+
+
+class _MallUser(FastHttpUser):
+    abstract = True
+
+    def on_start(self) -> None:
+        self.headers = {"Authorization": f"Bearer {next(_TOKENS)}"}
+
+    def redeem(self, role: str) -> None:
+        reward_id = REWARDS[role]
+        key = uuid.uuid4().hex
+        body = {"shipping_address": "1 Load Test Road, Shanghai"}
+        first = self._post(reward_id, body, key, "redeem")
+        if first is not None and random.random() < RETRY_SHARE:
+            again = self._post(reward_id, body, key, "redeem (retry, same key)")
+            if again is not None and again != first:
+                self.environment.events.request.fire(
+                    request_type="CHECK", name="retry must replay the first response",
+                    response_time=0, response_length=0, exception=AssertionError(
+                        f"first {first} but retry {again}"), context={})
+
+    def _post(self, reward_id: int, body: dict[str, Any], key: str,
+              name: str) -> tuple[int, str] | None:
+        with self.client.post(
+            f"/api/v1/rewards/{reward_id}/redemptions", json=body, name=name,
+            headers={**self.headers, "Idempotency-Key": key}, catch_response=True,
+        ) as resp:
+            if resp.status_code == 201:
+                resp.success()
+                return 201, resp.text if resp.text else ""
+            try:
+                code = resp.json()["error"]["code"]
+            except Exception:  # noqa: BLE001 - any unparsable body is a failure
+                code = "?"
+            if (resp.status_code, code) in EXPECTED:
+                resp.success()
+                return resp.status_code, code
+            resp.failure(f"unexpected {resp.status_code} {code}")
+            return None
+
+
+class Shopper(_MallUser):
+    """A person on a phone: looks around, checks the wallet, sometimes redeems."""
+
+    wait_time = between(0.5, 2)
+
+    @task(4)
+    def browse(self) -> None:
+        self.client.get("/api/v1/rewards", headers=self.headers, name="mall")
+
+    @task(2)
+    def wallet(self) -> None:
+        self.client.get("/api/v1/me", headers=self.headers, name="wallet")
+        self.client.get("/api/v1/wallet/transactions?limit=10", headers=self.headers,
+                        name="wallet history")
+
+    @task(3)
+    def redeem_hot(self) -> None:
+        self.redeem("hot")
+
+    @task(1)
+    def redeem_voucher(self) -> None:
+        self.redeem("voucher")
+
+    @task(2)
+    def redeem_unlimited(self) -> None:
+        self.redeem(random.choice(["unlimited_a", "unlimited_b"]))
+
+
+class Redeemer(_MallUser):
+    """Benchmark user: redeems back to back, the hot reward and the unlimited ones."""
+
+    wait_time = constant(0)
+
+    @task(1)
+    def redeem_hot(self) -> None:
+        self.redeem("hot")
+
+    @task(3)
+    def redeem_unlimited(self) -> None:
+        self.redeem(random.choice(["unlimited_a", "unlimited_b"]))

@@ -1,0 +1,64 @@
+"""The hot path stays lean: the exact number of SQL statements of one redemption."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests.conftest import new_key
+from tokenmart.extensions import db
+
+#: redeem_reward() for a limited-stock physical reward with a per-user limit:
+#: SELECT reward, INSERT .. ON CONFLICT (limit), then the ledger's 7 (SAVEPOINT, INSERT
+#: transaction, UPDATE balance, 2 INSERT entries, INSERT notification, RELEASE), then
+#: UPDATE stock and INSERT redemption.
+EXPECTED_SERVICE = 11
+#: the whole HTTP request: 2 SELECTs for the bearer token and roles, the idempotency
+#: claim (SELECT, SAVEPOINT, INSERT, RELEASE), the service's 11 and the UPDATE storing
+#: the response; SQLite adds its BEGIN IMMEDIATE. COMMIT is not a cursor statement.
+EXPECTED_HTTP = {"postgresql": 18, "sqlite": 19}
+
+
+@contextmanager
+def counting() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split(None, 1)[0].upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_service_statement_count(make_user, make_reward, app):
+    from tokenmart.mall.service import redeem_reward
+
+    user = make_user("counter", flower=100)
+    reward = make_reward(price=10, stock=5, per_user_limit=3)
+    reward_id, user_id = reward.id, user.id
+    db.session.rollback()
+    with counting() as statements:
+        redeem_reward(reward_id, user_id, "member", "1 Road")
+    db.session.commit()
+    # BEGIN (SQLite only) is issued by the connection, not by the service
+    body = [s for s in statements if s != "BEGIN"]
+    assert len(body) == EXPECTED_SERVICE, " ".join(statements)
+
+
+def test_http_statement_count(make_user, make_reward, api, is_postgres):
+    user = make_user("counter", flower=100)
+    reward = make_reward(price=10, stock=5, per_user_limit=3)
+    client = api(user)
+    path = f"/api/v1/rewards/{reward.id}/redemptions"
+    db.session.rollback()
+    with counting() as statements:
+        resp = client.post(path, {"shipping_address": "1 Road"}, key=new_key())
+    assert resp.status_code == 201
+    expected = EXPECTED_HTTP["postgresql" if is_postgres else "sqlite"]
+    assert len(statements) == expected, " ".join(statements)

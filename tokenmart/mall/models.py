@@ -1,0 +1,127 @@
+"""Rewards, their voucher codes, redemptions and the per-user redemption counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tokenmart.core.clock import utcnow
+from tokenmart.core.db import UTCDateTime
+from tokenmart.extensions import db
+
+GRANT_TYPES = ("coupon", "voucher_codes", "physical")
+REWARD_CURRENCIES = ("flower", "coin")
+SHIPPING_STATES = ("pending", "shipped")
+
+
+class Reward(db.Model):
+    __tablename__ = "rewards"
+    __table_args__ = (
+        sa.CheckConstraint("stock IS NULL OR stock >= 0", name="stock_nonnegative"),
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.CheckConstraint("currency IN ('flower', 'coin')", name="currency"),
+        sa.CheckConstraint(
+            "grant_type IN ('coupon', 'voucher_codes', 'physical')", name="grant_type"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    description: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
+    #: an image URL (absolute or site-relative); empty for none
+    image_url: Mapped[str] = mapped_column(sa.String(500), default="", nullable=False)
+    currency: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    #: whole units of `currency`; the member price
+    price: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    #: {"gold": 80, ...}: a tier's own price; tiers not listed pay `price`
+    tier_prices: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
+    #: units left; None means unlimited. Only conditional UPDATEs change it.
+    stock: Mapped[int | None] = mapped_column(sa.Integer)
+    #: redemptions allowed per user over the reward's life; None means no limit
+    per_user_limit: Mapped[int | None] = mapped_column(sa.Integer)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
+    #: coupon | voucher_codes | physical
+    grant_type: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    #: the coupon template a "coupon" reward issues
+    coupon_template_id: Mapped[int | None] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    def price_for(self, tier: str | None) -> int:
+        return int(self.tier_prices.get(tier or "member", self.price))
+
+
+class VoucherCode(db.Model):
+    """A preloaded code; `assigned` flips once, under a row lock, and a unique FK on
+    redemptions.voucher_code_id backs it up: a code is handed out at most once."""
+
+    __tablename__ = "voucher_codes"
+    __table_args__ = (
+        sa.UniqueConstraint("reward_id", "code", name="uq_voucher_codes_reward_code"),
+        sa.Index("ix_voucher_codes_free", "reward_id", "assigned", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reward_id: Mapped[int] = mapped_column(sa.ForeignKey("rewards.id"), nullable=False)
+    code: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    assigned: Mapped[bool] = mapped_column(sa.Boolean, default=False, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Redemption(db.Model):
+    __tablename__ = "redemptions"
+    __table_args__ = (
+        sa.Index("ix_redemptions_user_id_id", "user_id", "id"),
+        sa.Index("ix_redemptions_reward_id", "reward_id"),
+        sa.CheckConstraint(
+            "shipping_status IS NULL OR shipping_status IN ('pending', 'shipped')",
+            name="shipping_status",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reward_id: Mapped[int] = mapped_column(sa.ForeignKey("rewards.id"), nullable=False)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    #: what was paid, in whole units of `currency` (the tier price at the time)
+    price: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    ledger_transaction_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ledger_transactions.id"), unique=True, nullable=False
+    )
+    #: unique: the database refuses to hand one code to two redemptions
+    voucher_code_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("voucher_codes.id"), unique=True
+    )
+    voucher_code: Mapped[str | None] = mapped_column(sa.String(120))
+    coupon_code: Mapped[str | None] = mapped_column(sa.String(64))
+    shipping_address: Mapped[str | None] = mapped_column(sa.String(500))
+    #: physical rewards only: pending -> shipped
+    shipping_status: Mapped[str | None] = mapped_column(sa.String(10))
+    tracking_no: Mapped[str | None] = mapped_column(sa.String(80))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    def grant(self) -> dict[str, Any]:
+        """What the redemption granted, as the API reports it."""
+        if self.voucher_code is not None:
+            return {"type": "voucher_codes", "voucher_code": self.voucher_code}
+        if self.coupon_code is not None:
+            return {"type": "coupon", "coupon_code": self.coupon_code}
+        return {"type": "physical", "shipping_status": self.shipping_status,
+                "tracking_no": self.tracking_no}
+
+
+class RewardUserCount(db.Model):
+    """How many times a user redeemed a limited reward: one row per (reward, user),
+    raised by a conditional upsert, so the per-user limit holds under any race."""
+
+    __tablename__ = "reward_user_counts"
+    __table_args__ = (sa.CheckConstraint("redeemed >= 0", name="redeemed_nonnegative"),)
+
+    reward_id: Mapped[int] = mapped_column(sa.ForeignKey("rewards.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    redeemed: Mapped[int] = mapped_column(sa.Integer, nullable=False)
