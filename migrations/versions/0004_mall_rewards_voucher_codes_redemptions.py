@@ -1,7 +1,7 @@
 """mall rewards voucher codes redemptions
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-22 08:04:33.670384
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('grant_type', sa.String(length=20), nullable=False),
     sa.Column('coupon_template_id', sa.Integer(), nullable=True),
+    sa.Column('coupon_pack_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("currency IN ('flower', 'coin')", name=op.f('ck_rewards_currency')),
     sa.CheckConstraint("grant_type IN ('coupon', 'voucher_codes', 'physical')", name=op.f('ck_rewards_grant_type')),
@@ -71,7 +72,7 @@ def upgrade():
     sa.Column('ledger_transaction_id', sa.Integer(), nullable=False),
     sa.Column('voucher_code_id', sa.Integer(), nullable=True),
     sa.Column('voucher_code', sa.String(length=120), nullable=True),
-    sa.Column('coupon_code', sa.String(length=64), nullable=True),
+    sa.Column('coupon_code', sa.String(length=400), nullable=True),
     sa.Column('shipping_address', sa.String(length=500), nullable=True),
     sa.Column('shipping_status', sa.String(length=10), nullable=True),
     sa.Column('tracking_no', sa.String(length=80), nullable=True),

@@ -35,6 +35,8 @@ from tokenmart.coupons.coupon_service import (
     claim_pack,
     expire_coupons,
     find_coupon,
+    get_pack,
+    get_template,
     issue_coupon,
     issue_coupons_bulk,
     issue_pack,
@@ -52,7 +54,7 @@ from tokenmart.notifications.service import register_renderer
 __all__ = [
     "assist_drive", "claim_coupon", "claim_pack", "coupon_json", "create_campaign",
     "create_pack", "create_template", "expire_coupons", "expire_drives",
-    "find_coupon", "get_drive", "grant_coupon", "issue_coupon", "issue_coupons_bulk", "issue_pack",
+    "find_coupon", "get_drive", "get_pack", "get_template", "grant_coupon", "issue_coupon", "issue_coupons_bulk", "issue_pack",
     "quote_discount", "redeem_coupon", "return_coupon", "start_drive", "void_coupon",
 ]
 

@@ -120,10 +120,12 @@ def system_account_id(code: str, currency: str) -> int:
     return account_id
 
 
+# SQLAlchemy also fires the commit events when a savepoint is released; only the
+# outermost commit makes rows durable, so the listeners ignore the nested ones.
 @sa.event.listens_for(Session, "before_commit")
 def _keep_surviving_system_accounts(session: Session) -> None:
     pending = session.info.get(_PENDING)
-    if not pending:
+    if not pending or session.in_nested_transaction():
         return
     alive = set(session.execute(
         sa.select(Account.id).where(Account.id.in_(list(pending.values())))
@@ -133,12 +135,15 @@ def _keep_surviving_system_accounts(session: Session) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _cache_committed_system_accounts(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the outer transaction may still roll back
     _system_ids.update(session.info.pop(_PENDING, {}))
 
 
 @sa.event.listens_for(Session, "after_rollback")
 def _forget_rolled_back_system_accounts(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
 
 
 def _validate(legs: Sequence[Leg]) -> None:

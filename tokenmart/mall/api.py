@@ -18,11 +18,11 @@ from tokenmart.mall.schemas import (
     RedeemSchema,
     RedemptionPageSchema,
     RedemptionSchema,
+    RedemptionShipSchema,
     RewardCreateSchema,
     RewardPageSchema,
     RewardSchema,
     RewardUpdateSchema,
-    ShipSchema,
     VoucherCodesResultSchema,
     VoucherCodesSchema,
 )
@@ -132,7 +132,7 @@ def fulfilment(args: dict[str, Any]) -> Any:
 
 @admin_blp.route("/redemptions/<int:redemption_id>/ship", methods=["POST"])
 @admin_required_api
-@admin_blp.arguments(ShipSchema)
+@admin_blp.arguments(RedemptionShipSchema)
 @admin_blp.response(200, RedemptionSchema)
 def ship(data: dict[str, Any], redemption_id: int) -> Any:
     """Mark a physical redemption shipped"""

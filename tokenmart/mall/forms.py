@@ -50,6 +50,8 @@ class RewardForm(FlaskForm):
     ])
     coupon_template_id = IntegerField(_l("Coupon template id"),
                                       validators=[Optional(), NumberRange(min=1)])
+    coupon_pack_id = IntegerField(_l("…or coupon pack id"),
+                                  validators=[Optional(), NumberRange(min=1)])
 
 
 class CodesUploadForm(FlaskForm):

@@ -47,8 +47,10 @@ class Reward(db.Model):
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True, nullable=False)
     #: coupon | voucher_codes | physical
     grant_type: Mapped[str] = mapped_column(sa.String(20), nullable=False)
-    #: the coupon template a "coupon" reward issues
+    #: what a "coupon" reward issues: one coupon of this template ...
     coupon_template_id: Mapped[int | None] = mapped_column(sa.Integer)
+    #: ... or every coupon of this pack (all or nothing)
+    coupon_pack_id: Mapped[int | None] = mapped_column(sa.Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     def price_for(self, tier: str | None) -> int:
@@ -97,7 +99,8 @@ class Redemption(db.Model):
         sa.ForeignKey("voucher_codes.id"), unique=True
     )
     voucher_code: Mapped[str | None] = mapped_column(sa.String(120))
-    coupon_code: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the coupon's code; space-separated codes when a pack was granted
+    coupon_code: Mapped[str | None] = mapped_column(sa.String(400))
     shipping_address: Mapped[str | None] = mapped_column(sa.String(500))
     #: physical rewards only: pending -> shipped
     shipping_status: Mapped[str | None] = mapped_column(sa.String(10))
@@ -110,7 +113,11 @@ class Redemption(db.Model):
         if self.voucher_code is not None:
             return {"type": "voucher_codes", "voucher_code": self.voucher_code}
         if self.coupon_code is not None:
-            return {"type": "coupon", "coupon_code": self.coupon_code}
+            codes = self.coupon_code.split()
+            grant: dict[str, Any] = {"type": "coupon", "coupon_code": codes[0]}
+            if len(codes) > 1:
+                grant["coupon_codes"] = codes
+            return grant
         return {"type": "physical", "shipping_status": self.shipping_status,
                 "tracking_no": self.tracking_no}
 

@@ -46,7 +46,10 @@ class RewardSchema(ma.Schema):
     def _grant(self, reward: Any) -> dict[str, Any]:
         grant: dict[str, Any] = {"type": reward.grant_type}
         if reward.grant_type == "coupon":
-            grant["template_id"] = reward.coupon_template_id
+            if reward.coupon_pack_id is not None:
+                grant["pack_id"] = reward.coupon_pack_id
+            else:
+                grant["template_id"] = reward.coupon_template_id
         return grant
 
 
@@ -79,6 +82,7 @@ class RedemptionPageSchema(ma.Schema):
 class GrantSpecSchema(ma.Schema):
     type = ma.fields.String(required=True, validate=ma.validate.OneOf(GRANT_TYPES))
     template_id = ma.fields.Integer(strict=True, load_default=None)
+    pack_id = ma.fields.Integer(strict=True, load_default=None)
     codes = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=120)),
                            load_default=list)
 
@@ -135,6 +139,6 @@ class FulfilmentArgsSchema(PageArgsSchema):
                               validate=ma.validate.OneOf((*SHIPPING_STATES, "all")))
 
 
-class ShipSchema(ma.Schema):
+class RedemptionShipSchema(ma.Schema):
     tracking_no = ma.fields.String(load_default=None, allow_none=True,
                                    validate=ma.validate.Length(max=80))

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import utcnow
 from tokenmart.core.pagination import Page, paginate
+from tokenmart.earning.targets import register_share_target
 from tokenmart.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
@@ -142,15 +143,23 @@ def _take_voucher_code(reward_id: int) -> tuple[int, str]:
 def _grant_coupon(
     reward: Any, user_id: int, redemption_id: int, voucher_code: str | None
 ) -> dict[str, Any]:
-    from tokenmart.coupons.service import issue_coupon  # the coupons domain, if installed
+    from tokenmart.coupons.service import issue_coupon, issue_pack
 
-    coupon = issue_coupon(
-        reward.coupon_template_id, user_id, source="redemption", source_ref=str(redemption_id)
-    )
+    if reward.coupon_pack_id is not None:
+        coupons = issue_pack(reward.coupon_pack_id, user_id, source="redemption",
+                             source_ref=str(redemption_id))
+    else:
+        coupons = [issue_coupon(reward.coupon_template_id, user_id, source="redemption",
+                                source_ref=str(redemption_id))]
+    codes = [c.code for c in coupons]
     db.session.execute(
-        sa.update(Redemption).where(Redemption.id == redemption_id).values(coupon_code=coupon.code)
+        sa.update(Redemption).where(Redemption.id == redemption_id)
+        .values(coupon_code=" ".join(codes))
     )
-    return {"type": "coupon", "coupon_code": coupon.code}
+    grant: dict[str, Any] = {"type": "coupon", "coupon_code": codes[0]}
+    if len(codes) > 1:
+        grant["coupon_codes"] = codes
+    return grant
 
 
 def _grant_voucher(
@@ -191,7 +200,7 @@ def redeem_reward(
         sa.select(
             t.c.id, t.c.name, t.c.currency, t.c.price, t.c.tier_prices, t.c.stock,
             t.c.per_user_limit, t.c.active, t.c.starts_at, t.c.ends_at, t.c.grant_type,
-            t.c.coupon_template_id,
+            t.c.coupon_template_id, t.c.coupon_pack_id,
         ).where(t.c.id == reward_id)
     ).first()
     if reward is None or not _is_open(reward, utcnow()):
@@ -328,22 +337,24 @@ def _check_tier_prices(tier_prices: dict[str, Any] | None) -> dict[str, int]:
     return result
 
 
-def _check_coupon_template(template_id: Any) -> int:
-    if type(template_id) is not int:
-        raise _field_error("grant.template_id", "A coupon reward needs a template_id.")
-    try:
-        from tokenmart.coupons import service as coupons
-    except ImportError as exc:
-        raise _field_error(
-            "grant.template_id", "Coupon rewards need the coupons feature, which is not installed."
-        ) from exc
-    try:
-        template = coupons.get_template(template_id)
-    except NotFound:
-        template = None
-    if template is None:
-        raise _field_error("grant.template_id", "No such coupon template.")
-    return template_id
+def _check_coupon_grant(reward: Reward, grant: dict[str, Any]) -> None:
+    """A coupon reward issues one template's coupon or a whole pack; either must exist."""
+    from tokenmart.coupons import service as coupons
+
+    template_id, pack_id = grant.get("template_id"), grant.get("pack_id")
+    if (template_id is None) == (pack_id is None):
+        raise _field_error("grant.template_id", "Give a template_id or a pack_id (one of them).")
+    for name, value, getter in (("template_id", template_id, coupons.get_template),
+                                ("pack_id", pack_id, coupons.get_pack)):
+        if value is None:
+            continue
+        if type(value) is not int:
+            raise _field_error(f"grant.{name}", "Must be an integer id.")
+        try:
+            getter(value)
+        except NotFound:
+            raise _field_error(f"grant.{name}", "No such coupon template or pack.") from None
+    reward.coupon_template_id, reward.coupon_pack_id = template_id, pack_id
 
 
 def clean_codes(codes: Iterable[str]) -> list[str]:
@@ -406,7 +417,7 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
     )
     codes: list[str] = []
     if grant_type == "coupon":
-        reward.coupon_template_id = _check_coupon_template(grant.get("template_id"))
+        _check_coupon_grant(reward, grant)
     elif grant_type == "voucher_codes":
         codes = clean_codes(grant.get("codes") or [])
         reward.stock = 0
@@ -503,3 +514,17 @@ def mark_shipped(actor_id: int, redemption_id: int, tracking_no: str | None) -> 
     audit.record(actor_id, "mall.redemption.ship", "redemption", redemption_id,
                  after={"tracking_no": redemption.tracking_no})
     return redemption
+
+
+def _reward_shareable(reward_id: int) -> bool:
+    reward = db.session.get(Reward, reward_id)
+    return reward is not None and bool(_is_open(reward, utcnow()))
+
+
+def _reward_url(reward_id: int) -> str:
+    from flask import url_for
+
+    return url_for("mall.reward", reward_id=reward_id)
+
+
+register_share_target("reward", _reward_url, _reward_shareable)

@@ -155,7 +155,8 @@ def _form_data(form: RewardForm) -> dict[str, Any]:
 def _show_field_errors(form: RewardForm, err: DomainError) -> None:
     fields = err.details.get("fields") or {}
     for name, messages in fields.items():
-        target = {"grant.template_id": "coupon_template_id", "grant.type": "grant_type",
+        target = {"grant.template_id": "coupon_template_id", "grant.pack_id": "coupon_pack_id",
+                  "grant.type": "grant_type",
                   "tier_prices": "price_gold"}.get(name, name)
         field = getattr(form, target, None)
         if field is not None:
@@ -177,7 +178,8 @@ def admin_new_reward() -> Any:
     if form.validate_on_submit():
         data = {**_form_data(form), "currency": form.currency.data,
                 "grant": {"type": form.grant_type.data,
-                          "template_id": form.coupon_template_id.data}}
+                          "template_id": form.coupon_template_id.data,
+                          "pack_id": form.coupon_pack_id.data}}
         try:
             item = service.create_reward(current_user.id, data)
         except DomainError as err:
@@ -197,7 +199,7 @@ def admin_new_reward() -> Any:
 def admin_edit_reward(reward_id: int) -> Any:
     item = db.session.get(Reward, reward_id) or abort(404)
     form = RewardForm(obj=item)
-    del form.currency, form.grant_type, form.coupon_template_id  # fixed once created
+    del form.currency, form.grant_type, form.coupon_template_id, form.coupon_pack_id  # fixed
     if request.method == "GET":
         for tier in TIER_FIELDS:
             getattr(form, f"price_{tier}").data = item.tier_prices.get(tier)
