@@ -85,11 +85,7 @@ def _checkpoint(step: str) -> None:
 
 
 def allocation_select(ends_at: datetime, pool_cents: int, max_rate: int) -> sa.Select[Any]:
-    """Per user: coin account, credit account, coins counted, credit - in one SELECT.
-
-    paid = min(pool, floor(total x max_rate / 1000)); each share is floor(paid x c / total)
-    plus one cent for the (paid - sum of floors) largest remainders, ties to lower ids.
-    """
+    """Per user: coin account, credit account, coins counted, credit - in one SELECT."""
     big = sa.BigInteger
     after = (
         sa.select(Entry.account_id, sa.cast(sa.func.sum(Entry.amount), big).label("net"))
@@ -107,6 +103,17 @@ def allocation_select(ends_at: datetime, pool_cents: int, max_rate: int) -> sa.S
         .where(Account.currency == "coin", Account.user_id.is_not(None), Account.balance > 0)
         .subquery("held")
     )
+    return _with_credit_accounts(shares_select(held, pool_cents, max_rate))
+
+
+def shares_select(held: Any, pool_cents: int, max_rate: int) -> sa.Subquery:
+    """Largest-remainder shares of `held` (user_id, coin_account_id, coins), as SQL.
+
+    paid = min(pool, floor(total x max_rate / 1000)); each share is
+    floor(paid x coins / total), and the (paid - sum of floors) cents left over go one
+    each to the largest remainders, ties to the lower user id.
+    """
+    big = sa.BigInteger
     counted = (
         sa.select(held, sa.cast(sa.func.sum(held.c.coins).over(), big).label("total"))
         .where(held.c.coins > 0)
@@ -125,13 +132,17 @@ def allocation_select(ends_at: datetime, pool_cents: int, max_rate: int) -> sa.S
         sa.func.row_number().over(order_by=(quotas.c.r.desc(), quotas.c.user_id)).label("rk"),
         sa.cast(sa.func.sum(quotas.c.q).over(), big).label("qsum"),
     ).subquery("ranked")
-    credit_account = aliased(Account, name="credit_account")
     bonus = sa.case((ranked.c.rk <= ranked.c.paid - ranked.c.qsum, 1), else_=0)
+    return sa.select(ranked.c.user_id, ranked.c.coin_account_id, ranked.c.coins,
+                     (ranked.c.q + bonus).label("credit")).subquery("shares")
+
+
+def _with_credit_accounts(shares: sa.Subquery) -> sa.Select[Any]:
+    credit_account = aliased(Account, name="credit_account")
     return (
-        sa.select(ranked.c.user_id, ranked.c.coin_account_id,
-                  credit_account.id.label("credit_account_id"), ranked.c.coins,
-                  (ranked.c.q + bonus).label("credit"))
-        .join(credit_account, sa.and_(credit_account.user_id == ranked.c.user_id,
+        sa.select(shares.c.user_id, shares.c.coin_account_id,
+                  credit_account.id.label("credit_account_id"), shares.c.coins, shares.c.credit)
+        .join(credit_account, sa.and_(credit_account.user_id == shares.c.user_id,
                                       credit_account.currency == "credit"))
     )
 
