@@ -24,7 +24,7 @@ def earn(user: Any, coins: int, memo: str = "test earning") -> None:
 def balances(user: Any) -> dict[str, int]:
     from tokenmart.ledger.service import balances_of
 
-    return balances_of(user.id)
+    return balances_of(user if isinstance(user, int) else user.id)
 
 
 def count(table: str, where: str = "1=1") -> int:
