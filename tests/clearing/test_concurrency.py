@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import time_machine
 
 from tests.clearing.helpers import T0, balances, count
-from tests.conftest import new_key
 from tokenmart.clearing import engine, periods
 from tokenmart.extensions import db
 
