@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DecimalField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -21,7 +22,8 @@ class CashoutForm(FlaskForm):
 
 
 class MarginEntryForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[("revenue", _l("Revenue")), ("cost", _l("Cost"))])
+    kind = SelectField(_l("Kind"), choices=[SelectChoice("revenue", _l("Revenue")),
+                                              SelectChoice("cost", _l("Cost"))])
     amount = DecimalField(_l("Amount (CNY)"), places=2,
                           validators=[DataRequired(), NumberRange(min=Decimal("0.01"),
                                                                   max=Decimal("100000000"))])
