@@ -81,7 +81,7 @@ def seed(url: str, users: int) -> int:
         ), {"n": users, "ts": before})
         log(f"  users: {users:,} in {time.perf_counter() - step:.1f}s")
         step = time.perf_counter()
-        for currency, balance in (("coin", "(i * 7919) % 5000 + 1"), ("credit", "0"),
+        for currency, balance in (("coin", "(CAST(i AS BIGINT) * 7919) % 5000 + 1"), ("credit", "0"),
                                   ("flower", "0")):
             conn.execute(sa.text(
                 f"INSERT INTO accounts (user_id, currency, balance) SELECT i, '{currency}', "  # noqa: S608
