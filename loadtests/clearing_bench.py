@@ -22,6 +22,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -274,7 +275,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
-    parser.add_argument("--workdir", default="/tmp")
+    parser.add_argument("--workdir", default=tempfile.gettempdir())
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--period", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -140,3 +140,21 @@ def test_failure_halfway_leaves_no_trace(app: Any, make_user: Any, monkeypatch: 
     assert balances(a) == {"flower": 0, "coin": 0, "credit": 30}
     assert balances(b) == {"flower": 0, "coin": 0, "credit": 70}
     assert count("ledger_transactions", "kind = 'clearing'") == 1
+
+
+def test_verify_names_a_clearing_whose_credits_do_not_sum_to_paid(app: Any, make_user: Any) -> None:
+    import sqlalchemy as sa
+
+    from tokenmart.clearing.checks import clearing_credits_sum_to_paid, pending_cashouts_are_held
+    from tokenmart.clearing.models import Clearing
+
+    with time_machine.travel(T0, tick=False) as traveller:
+        make_user("ann", coin=1000)
+        traveller.shift(timedelta(hours=1))
+        period_id = _close_with_margin(1000, T0)
+        engine.clear_period(period_id)
+    assert clearing_credits_sum_to_paid() == [] and pending_cashouts_are_held() == []
+    db.session.execute(sa.update(Clearing).values(paid_cents=99))
+    problems = clearing_credits_sum_to_paid()
+    assert [p.code for p in problems] == ["clearing_paid_mismatch"]
+    db.session.rollback()

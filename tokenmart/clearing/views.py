@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tokenmart.accounts.auth import admin_page
-from tokenmart.clearing import cashouts, engine, periods
+from tokenmart.clearing import cashouts, checks, engine, periods  # noqa: F401 - checks registers
 from tokenmart.clearing.chart import rate_chart
 from tokenmart.clearing.forms import (
     ActionForm,
