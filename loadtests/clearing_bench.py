@@ -196,7 +196,12 @@ def _rss_mb() -> float:
 
 def measure(url: str, period_id: int) -> dict[str, Any]:
     """Child process: clear through tokenmart; time and memory of this process only."""
+    import logging
+
     from tokenmart import create_app
+
+    logging.basicConfig(level=logging.WARNING, format="    %(message)s", stream=sys.stderr)
+    logging.getLogger("tokenmart.clearing").setLevel(logging.INFO)
 
     app = create_app(_config(url))
     with app.app_context():
@@ -257,6 +262,9 @@ def run(db_kind: str, users: int, pg_url: str, workdir: Path) -> dict[str, Any]:
         [sys.executable, __file__, "--measure", url, "--period", str(period_id)],
         check=True, capture_output=True, text=True, cwd=ROOT,
     )
+    for line in child.stderr.splitlines():
+        if "clearing period" in line:
+            log(line)
     result = json.loads(child.stdout.strip().splitlines()[-1])
     ok = result["credit_sum"] == result["paid_cents"] and result["participants"] == users
     log(f"tokenmart done in {result['seconds']:.2f}s; peak RSS {result['peak_mb']:.0f} MB, "
