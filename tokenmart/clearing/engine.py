@@ -58,6 +58,7 @@ COIN_SINK = "clearing_pool"  #: system account receiving the cleared coins
 CREDIT_SOURCE = "payout_funding"  #: system account the credits come from
 ADVISORY_CLASS = 0x636C72  # "clr"
 RETRYABLE_SQLSTATES = {"40001", "40P01"}
+SQLITE_CACHE_KIB = 65536  #: page cache for the clearing transaction on SQLite (64 MB)
 
 _work_meta = sa.MetaData()
 WORK = sa.Table(
@@ -175,6 +176,17 @@ def _clear_once(period_id: int, actor_id: int | None) -> dict[str, Any]:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:c, :p)"),
                      {"c": ADVISORY_CLASS, "p": period_id})
+        return _clear_locked(conn, period_id, actor_id)
+    # SQLite's default 2 MB page cache thrashes on a million-row UPDATE/INSERT; give this
+    # one transaction a bigger cache (an upper bound, freed again when set back).
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    try:
+        return _clear_locked(conn, period_id, actor_id)
+    finally:
+        conn.exec_driver_sql("PRAGMA cache_size=-2000")
+
+
+def _clear_locked(conn: Any, period_id: int, actor_id: int | None) -> dict[str, Any]:
     done = _existing_report(period_id)
     if done is not None:
         return done
