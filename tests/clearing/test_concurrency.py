@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 import time_machine
 
@@ -102,3 +103,43 @@ def test_concurrent_approve_and_reject_decide_once(app: Any, make_user: Any, adm
     status = db.session.execute(sa.text("SELECT status FROM cashouts")).scalar_one()
     assert balances(ann)["credit"] == (3_000 if status == "approved" else 5_000)
     assert count("ledger_transactions", "kind IN ('cashout_paid', 'cashout_return')") == 1
+
+
+@pytest.mark.postgres
+def test_a_spend_between_allocation_and_debit_retries_the_whole_clearing(
+        app: Any, make_user: Any, is_postgres: bool, monkeypatch: Any) -> None:
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: on SQLite the clearing holds the write lock throughout")
+    from tokenmart.ledger import service as ledger
+
+    with time_machine.travel(T0, tick=False) as traveller:
+        ann, bob = make_user("ann", coin=1000), make_user("bob", coin=1000)
+        ann_id = ann.id
+        traveller.shift(timedelta(hours=1))
+        period = periods.current_period()
+        periods.add_margin_entry(period.id, kind="revenue", amount_cents=1000, memo="x")
+        pid = periods.close_current().id
+        db.session.commit()
+        traveller.shift(timedelta(minutes=5))
+        calls: list[str] = []
+
+        def spend_once(step: str) -> None:
+            calls.append(step)
+            if step == "allocated" and calls.count("allocated") == 1:
+                def spend() -> None:
+                    with app.app_context():
+                        ledger.transfer("redemption", "coin", 300, ledger.user(ann_id),
+                                        ledger.BURN, notify=False)
+                        db.session.commit()
+                        db.session.remove()
+                worker = threading.Thread(target=spend)
+                worker.start()
+                worker.join(timeout=30)
+
+        monkeypatch.setattr(engine, "_checkpoint", spend_once)
+        report = engine.clear_period(pid)
+    assert calls.count("allocated") == 2  # the first attempt was rolled back and re-run
+    assert (report["total_coins"], report["paid_cents"]) == (1700, 170)
+    assert balances(ann) == {"flower": 0, "coin": 0, "credit": 70}
+    assert balances(bob) == {"flower": 0, "coin": 0, "credit": 100}
+    assert count("ledger_transactions", "kind = 'clearing'") == 1
