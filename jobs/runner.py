@@ -65,10 +65,15 @@ class FireTimeExecutor(ThreadPoolExecutor):
         future.add_done_callback(callback)
 
 
-def in_app_context(app: Flask, job: Job) -> Callable[[], Any]:
+def in_app_context(app: Flask, job: Job,
+                   guard: Callable[[], bool] | None = None) -> Callable[[], Any]:
     def run() -> Any:
         from tokenmart.extensions import db
 
+        if guard is not None and not guard():
+            log.error("job %s skipped: this scheduler lost its lock (database restarted?)",
+                      job.id)
+            return None
         with app.app_context():
             started = time.perf_counter()
             try:
@@ -94,7 +99,7 @@ def run_job_now(app: Flask, job_id: str) -> Any:
 
 
 def build_scheduler(app: Flask, blocking: bool, *, fire_now: bool = False,
-                    only: set[str] | None = None) -> Any:
+                    only: set[str] | None = None, guard: Callable[[], bool] | None = None) -> Any:
     """The scheduler with every registered job (or the ids in `only`).
 
     fire_now runs each job once at start as well (catch-up after downtime, tests).
@@ -107,7 +112,7 @@ def build_scheduler(app: Flask, blocking: bool, *, fire_now: bool = False,
             continue
         extra: dict[str, Any] = {"next_run_time": datetime.now(UTC)} if fire_now else {}
         scheduler.add_job(
-            in_app_context(app, job),
+            in_app_context(app, job, guard),
             trigger=job.trigger,
             id=job.id,
             name=job.description or job.id,
@@ -140,7 +145,8 @@ def start_scheduler(app: Flask, *, blocking: bool, stop: threading.Event | None 
             if stop is None:
                 time.sleep(LOCK_RETRY_SECONDS)
         log.info("scheduler lock taken; running %d jobs", len(all_jobs()))
-        scheduler = build_scheduler(app, blocking, fire_now=fire_now, only=only)
+        scheduler = build_scheduler(app, blocking, fire_now=fire_now, only=only,
+                                    guard=lock.is_held)
         try:
             scheduler.start()
             if not blocking and stop is not None:
