@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from tests.clearing.helpers import balances, count
 from tokenmart.clearing import periods
@@ -89,6 +90,11 @@ def test_two_scheduler_processes_run_the_clearing_job_once(
     finally:
         for p in procs:
             p.stop()
+        if database_url.startswith("sqlite"):  # the SQLite scheduler's lock file
+            from tokenmart.config import INSTANCE_DIR
+
+            (INSTANCE_DIR / (Path(sa.make_url(database_url).database or "").name
+                             + ".scheduler.lock")).unlink(missing_ok=True)
     winner = next(p for p in procs if p.said("scheduler lock taken"))
     idle = next(p for p in procs if p is not winner)
     assert winner.said(f"job {JOB} done") == 1, winner.lines
