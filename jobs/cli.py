@@ -22,14 +22,17 @@ def list_jobs() -> None:
 
 
 @cli.command("run")
-def run_scheduler() -> None:
+@click.option("--now", "fire_now", is_flag=True,
+              help="Also run every job once right after taking the lock (catch-up).")
+@click.option("--only", multiple=True, metavar="JOB_ID", help="Run only these job ids.")
+def run_scheduler(fire_now: bool, only: tuple[str, ...]) -> None:
     """Run the scheduler in this process (production: exactly one such process)."""
     from jobs.runner import start_scheduler
 
     click.echo("Scheduler starting (Ctrl+C stops it) ...")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        start_scheduler(app, blocking=True)
+        start_scheduler(app, blocking=True, fire_now=fire_now, only=set(only) or None)
     except (KeyboardInterrupt, SystemExit):
         click.echo("Scheduler stopped.")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,6 +25,7 @@ class SchedulerLock:
         self.instance_dir = instance_dir
         self._conn: Any = None
         self._file: IO[str] | None = None
+        self._guard = threading.Lock()  # job threads share the lock's one connection
 
     def try_acquire(self) -> bool:
         if self.engine.dialect.name == "postgresql":
@@ -47,6 +49,20 @@ class SchedulerLock:
         handle.flush()
         self._file = handle
         return True
+
+    def is_held(self) -> bool:
+        """Still ours? A PostgreSQL session lock dies with its connection (server restart)."""
+        if self._file is not None:
+            return True
+        with self._guard:
+            if self._conn is None:
+                return False
+            try:
+                self._conn.execute(text("SELECT 1"))
+                self._conn.commit()
+            except Exception:  # noqa: BLE001 - any failure means the session (and lock) is gone
+                return False
+            return True
 
     def release(self) -> None:
         if self._conn is not None:

@@ -21,13 +21,16 @@ INFRASTRUCTURE = {"registry", "runner", "lock", "cli"}
 @dataclass(frozen=True)
 class Job:
     id: str
-    func: Callable[[], Any]
+    #: called with no arguments, or with the scheduled fire time if `pass_fire_time`
+    func: Callable[..., Any]
     #: APScheduler trigger name and arguments, e.g. ("cron", {"hour": 3})
     trigger: str
     trigger_args: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     #: seconds a late run is still worth running (downtime catch-up)
     misfire_grace_time: int = 3600
+    #: call func(fire_time) with the run's scheduled time (aware UTC), not "now"
+    pass_fire_time: bool = False
 
 
 def all_jobs() -> list[Job]:

@@ -12,8 +12,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from apscheduler.executors.base import run_job
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -25,14 +28,59 @@ log = logging.getLogger(__name__)
 LOCK_RETRY_SECONDS = 15
 
 
-def in_app_context(app: Flask, job: Job) -> Callable[[], Any]:
+_fire = threading.local()
+
+
+def scheduled_fire_time() -> datetime | None:
+    """The scheduled time of the run executing in this thread (None outside a run)."""
+    return getattr(_fire, "time", None)
+
+
+class FireTimeExecutor(ThreadPoolExecutor):
+    """APScheduler's thread pool, remembering each run's scheduled time for the job.
+
+    APScheduler does not pass the fire time to the function; jobs that must derive
+    their work from it (the clearing) read it via `scheduled_fire_time()`.
+    """
+
+    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        def run_each(alias: str, logger_name: str) -> list[Any]:
+            events: list[Any] = []
+            for run_time in run_times:
+                _fire.time = run_time.astimezone(UTC)
+                try:
+                    events.extend(run_job(job, alias, [run_time], logger_name))
+                finally:
+                    _fire.time = None
+            return events
+
+        def callback(f: Any) -> None:
+            exc = f.exception()
+            if exc:
+                self._run_job_error(job.id, exc, getattr(exc, "__traceback__", None))
+            else:
+                self._run_job_success(job.id, f.result())
+
+        future = self._pool.submit(run_each, job._jobstore_alias, self._logger.name)
+        future.add_done_callback(callback)
+
+
+def in_app_context(app: Flask, job: Job,
+                   guard: Callable[[], bool] | None = None) -> Callable[[], Any]:
     def run() -> Any:
         from tokenmart.extensions import db
 
+        if guard is not None and not guard():
+            log.error("job %s skipped: this scheduler lost its lock (database restarted?)",
+                      job.id)
+            return None
         with app.app_context():
             started = time.perf_counter()
             try:
-                result = job.func()
+                if job.pass_fire_time:
+                    result = job.func(scheduled_fire_time() or datetime.now(UTC))
+                else:
+                    result = job.func()
             except Exception:
                 db.session.rollback()
                 log.exception("job %s failed", job.id)
@@ -50,12 +98,21 @@ def run_job_now(app: Flask, job_id: str) -> Any:
     raise KeyError(f"no job {job_id!r}; `flask jobs list` shows the ids")
 
 
-def build_scheduler(app: Flask, blocking: bool) -> Any:
+def build_scheduler(app: Flask, blocking: bool, *, fire_now: bool = False,
+                    only: set[str] | None = None, guard: Callable[[], bool] | None = None) -> Any:
+    """The scheduler with every registered job (or the ids in `only`).
+
+    fire_now runs each job once at start as well (catch-up after downtime, tests).
+    """
     cls = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = cls(timezone=app.config["TIMEZONE"])
+    scheduler = cls(timezone=app.config["TIMEZONE"],
+                    executors={"default": FireTimeExecutor(max_workers=4)})
     for job in all_jobs():
+        if only is not None and job.id not in only:
+            continue
+        extra: dict[str, Any] = {"next_run_time": datetime.now(UTC)} if fire_now else {}
         scheduler.add_job(
-            in_app_context(app, job),
+            in_app_context(app, job, guard),
             trigger=job.trigger,
             id=job.id,
             name=job.description or job.id,
@@ -63,12 +120,14 @@ def build_scheduler(app: Flask, blocking: bool) -> Any:
             coalesce=True,
             misfire_grace_time=job.misfire_grace_time,
             replace_existing=True,
+            **extra,
             **job.trigger_args,
         )
     return scheduler
 
 
-def start_scheduler(app: Flask, *, blocking: bool, stop: threading.Event | None = None) -> Any:
+def start_scheduler(app: Flask, *, blocking: bool, stop: threading.Event | None = None,
+                    fire_now: bool = False, only: set[str] | None = None) -> Any:
     """Wait for the scheduler lock, then run the jobs; returns the scheduler if not blocking."""
     from tokenmart.extensions import db
 
@@ -86,11 +145,15 @@ def start_scheduler(app: Flask, *, blocking: bool, stop: threading.Event | None 
             if stop is None:
                 time.sleep(LOCK_RETRY_SECONDS)
         log.info("scheduler lock taken; running %d jobs", len(all_jobs()))
-        scheduler = build_scheduler(app, blocking)
+        scheduler = build_scheduler(app, blocking, fire_now=fire_now, only=only,
+                                    guard=lock.is_held)
         try:
             scheduler.start()
+            if not blocking and stop is not None:
+                stop.wait()  # a stoppable background scheduler hands the lock back
+                scheduler.shutdown()
         finally:
-            if blocking:
+            if blocking or stop is not None:
                 lock.release()
         return scheduler
 

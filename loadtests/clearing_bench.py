@@ -1,0 +1,300 @@
+"""Benchmark: clear one period for N users (default 1,000,000) through the real code path.
+
+    python loadtests/clearing_bench.py --users 1000000 --db sqlite --db postgresql \
+        --pg-url postgresql://postgres@127.0.0.1/postgres
+
+For each database it seeds N users with coin balances (set-based SQL, with one ledger
+transaction holding every user's entry, plus coins earned after the period's end by 1%
+of them), copies the database, then:
+- clears the period with `tokenmart.clearing.engine.clear_period` in a fresh child
+  process, reporting wall time, the child's RSS before, its peak RSS and the growth;
+- clears the copy with a bare set-based SQL script (the same allocation, no ORM, no
+  notifications, no report) as the reference, and prints the ratio.
+It ends with `ledger verify`-style checks on the cleared database (credits sum to paid).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MARGIN_CENTS = 30_000_000  # 300,000 CNY: pool 90,000 CNY, under the cap for ~2.5e9 coins
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def _config(url: str) -> dict[str, Any]:
+    return {"TOKENMART_ENV": "testing", "DATABASE_URL": url, "AUTO_UPGRADE_DB": False,
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef0123456789", "RATELIMIT_ENABLED": False}
+
+
+def migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    from tokenmart import create_app
+
+    app = create_app(_config(url))
+    with app.app_context():
+        upgrade()
+        from tokenmart.extensions import db
+
+        db.engine.dispose()
+
+
+def _ts(dt: datetime, dialect: str) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def seed(url: str, users: int) -> int:
+    """Fill a migrated database; returns the ended period's id."""
+    engine = sa.create_engine(url)
+    dialect = engine.dialect.name
+    now = datetime.now(UTC)
+    ends = now - timedelta(hours=1)
+    before, after = _ts(now - timedelta(hours=2), dialect), _ts(now - timedelta(minutes=30), dialect)
+    series = ("WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) "
+              "SELECT i FROM s") if dialect == "sqlite" else "SELECT generate_series(1, :n) AS i"
+    with engine.begin() as conn:
+        if dialect == "sqlite":
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        step = time.perf_counter()
+        conn.execute(sa.text(
+            "INSERT INTO users (id, username, username_key, password_hash, tier, "
+            "leaderboard_opt_out, is_banned, session_version, created_at) "
+            f"SELECT i, 'u' || i, 'u' || i, 'x', 'member', FALSE, FALSE, 1, :ts FROM ({series}) s"  # noqa: S608
+        ), {"n": users, "ts": before})
+        log(f"  users: {users:,} in {time.perf_counter() - step:.1f}s")
+        step = time.perf_counter()
+        for currency, balance in (("coin", "(CAST(i AS BIGINT) * 7919) % 5000 + 1"), ("credit", "0"),
+                                  ("flower", "0")):
+            conn.execute(sa.text(
+                f"INSERT INTO accounts (user_id, currency, balance) SELECT i, '{currency}', "  # noqa: S608
+                f"{balance} FROM ({series}) s"), {"n": users})
+        conn.execute(sa.text("INSERT INTO accounts (system_code, currency) VALUES ('mint', 'coin')"))
+        log(f"  accounts: {3 * users:,} in {time.perf_counter() - step:.1f}s")
+        step = time.perf_counter()
+        mint = conn.execute(sa.text("SELECT id FROM accounts WHERE system_code = 'mint'")).scalar()
+        conn.execute(sa.text(
+            "INSERT INTO ledger_transactions (id, kind, memo, details, created_at) VALUES "
+            "(1, 'adjustment', 'bench', '{}', :b), (2, 'checkin', 'bench', '{}', :a)"),
+            {"b": before, "a": after})
+        conn.execute(sa.text(
+            "INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, "
+            "balance_after, created_at) SELECT 1, id, 'coin', balance, balance, :b FROM accounts "
+            "WHERE currency = 'coin' AND user_id IS NOT NULL"), {"b": before})
+        # 1% of the users earn 50 coins after the period's end: those must not be cleared
+        conn.execute(sa.text(
+            "UPDATE accounts SET balance = balance + 50 WHERE currency = 'coin' "
+            "AND user_id % 100 = 0"))
+        conn.execute(sa.text(
+            "INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, "
+            "balance_after, created_at) SELECT 2, id, 'coin', 50, balance, :a FROM accounts "
+            "WHERE currency = 'coin' AND user_id % 100 = 0"), {"a": after})
+        conn.execute(sa.text(
+            "INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, "
+            "created_at) SELECT transaction_id, :mint, 'coin', -SUM(amount), MIN(created_at) "
+            "FROM ledger_entries GROUP BY transaction_id"), {"mint": mint})
+        log(f"  ledger entries in {time.perf_counter() - step:.1f}s")
+        conn.execute(sa.text(
+            "INSERT INTO periods (id, starts_at, ends_at, status, closed_early, created_at) "
+            "VALUES (1, :s, :e, 'ended', FALSE, :s), (2, :e, :n, 'open', FALSE, :e)"),
+            {"s": _ts(ends - timedelta(days=1), dialect), "e": _ts(ends, dialect),
+             "n": _ts(now + timedelta(days=1), dialect)})
+        conn.execute(sa.text(
+            "INSERT INTO margin_entries (period_id, kind, source, amount_cents, memo, created_at) "
+            "VALUES (1, 'revenue', 'admin', :m, 'bench', :b)"), {"m": MARGIN_CENTS, "b": before})
+        if dialect == "postgresql":
+            for table in ("ledger_transactions", "ledger_entries", "accounts", "users",
+                          "periods", "notifications"):
+                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))
+    with engine.connect() as conn:
+        conn.execute(sa.text("ANALYZE"))
+        conn.commit()
+    engine.dispose()
+    return 1
+
+
+REFERENCE_SQL = """
+CREATE TEMP TABLE ref_work AS
+WITH after_end AS (
+  SELECT e.account_id, CAST(SUM(e.amount) AS BIGINT) AS net
+  FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+  WHERE t.created_at >= :ends AND t.kind <> 'clearing' AND e.currency = 'coin'
+  GROUP BY e.account_id),
+held AS (
+  SELECT a.user_id, a.id AS coin_account_id,
+         a.balance - CASE WHEN COALESCE(n.net, 0) > 0 THEN n.net ELSE 0 END AS coins
+  FROM accounts a LEFT JOIN after_end n ON n.account_id = a.id
+  WHERE a.currency = 'coin' AND a.user_id IS NOT NULL AND a.balance > 0),
+counted AS (SELECT h.*, CAST(SUM(coins) OVER () AS BIGINT) AS total FROM held h WHERE coins > 0),
+paid AS (SELECT c.*, CASE WHEN :pool <= total * :rate / 1000 THEN :pool
+                          ELSE total * :rate / 1000 END AS paid FROM counted c),
+q AS (SELECT p.*, paid * coins / total AS q, (paid * coins) % total AS r FROM paid p),
+ranked AS (SELECT q.*, ROW_NUMBER() OVER (ORDER BY r DESC, user_id) AS rk,
+                  CAST(SUM(q) OVER () AS BIGINT) AS qsum FROM q)
+SELECT r.user_id, r.coin_account_id, c.id AS credit_account_id, r.coins,
+       r.q + CASE WHEN r.rk <= r.paid - r.qsum THEN 1 ELSE 0 END AS credit
+FROM ranked r JOIN accounts c ON c.user_id = r.user_id AND c.currency = 'credit';
+UPDATE accounts SET balance = accounts.balance - w.coins FROM ref_work w
+WHERE accounts.id = w.coin_account_id;
+UPDATE accounts SET balance = accounts.balance + w.credit FROM ref_work w
+WHERE accounts.id = w.credit_account_id AND w.credit > 0;
+INSERT INTO ledger_transactions (id, kind, memo, details, created_at)
+VALUES (3, 'clearing', 'reference', '{}', :now);
+INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, balance_after, created_at)
+SELECT 3, w.coin_account_id, 'coin', -w.coins, a.balance, :now
+FROM ref_work w JOIN accounts a ON a.id = w.coin_account_id;
+INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, balance_after, created_at)
+SELECT 3, w.credit_account_id, 'credit', w.credit, a.balance, :now
+FROM ref_work w JOIN accounts a ON a.id = w.credit_account_id WHERE w.credit > 0;
+"""
+
+
+def reference(url: str) -> float:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        ends = conn.execute(sa.text("SELECT ends_at FROM periods WHERE id = 1")).scalar()
+    ends_text = ends if isinstance(ends, str) else ends.strftime("%Y-%m-%d %H:%M:%S.%f")
+    params = {"ends": ends_text, "pool": MARGIN_CENTS * 3000 // 10_000, "rate": 100,
+              "now": _ts(datetime.now(UTC), engine.dialect.name)}
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")  # as the app runs it
+            conn.exec_driver_sql("PRAGMA cache_size=-65536")  # the same cache as the engine
+        for statement in REFERENCE_SQL.split(";"):
+            if statement.strip():
+                step = time.perf_counter()
+                conn.execute(sa.text(statement), params)
+                log(f"    {time.perf_counter() - step:6.2f}s  {statement.strip().splitlines()[0]}")
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def measure(url: str, period_id: int) -> dict[str, Any]:
+    """Child process: clear through tokenmart; time and memory of this process only."""
+    import logging
+
+    from tokenmart import create_app
+
+    logging.basicConfig(level=logging.WARNING, format="    %(message)s", stream=sys.stderr)
+    logging.getLogger("tokenmart.clearing").setLevel(logging.INFO)
+
+    app = create_app(_config(url))
+    with app.app_context():
+        from tokenmart.clearing import engine
+        from tokenmart.extensions import db
+
+        db.session.execute(sa.text("SELECT 1")).scalar()
+        db.session.rollback()
+        rss_before = _rss_mb()
+        started = time.perf_counter()
+        report = engine.clear_period(period_id)
+        elapsed = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        credits = db.session.execute(sa.text(
+            "SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM ledger_entries "
+            "WHERE currency = 'credit' AND balance_after IS NOT NULL")).one()
+    return {"seconds": elapsed, "rss_before_mb": rss_before, "peak_mb": peak,
+            "growth_mb": peak - rss_before, "paid_cents": report["paid_cents"],
+            "participants": report["participants"], "total_coins": report["total_coins"],
+            "credit_sum": int(credits[0]), "credit_entries": int(credits[1])}
+
+
+def run(db_kind: str, users: int, pg_url: str, workdir: Path) -> dict[str, Any]:
+    log(f"== {db_kind}: {users:,} users ==")
+    if db_kind == "sqlite":
+        path = workdir / "clearing_bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url, ref_url = f"sqlite:///{path}", f"sqlite:///{workdir / 'clearing_bench_ref.db'}"
+    else:
+        admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in ("clearing_bench", "clearing_bench_ref"):
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
+            conn.execute(sa.text("CREATE DATABASE clearing_bench"))
+        url = sa.make_url(pg_url).set(database="clearing_bench").render_as_string(False)
+        ref_url = sa.make_url(pg_url).set(database="clearing_bench_ref").render_as_string(False)
+    log("migrating ...")
+    migrate(url)
+    log("seeding ...")
+    started = time.perf_counter()
+    period_id = seed(url, users)
+    log(f"seeded in {time.perf_counter() - started:.1f}s; copying for the reference ...")
+    if db_kind == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            src, dst = Path(f"{path}{suffix}"), Path(f"{workdir / 'clearing_bench_ref.db'}{suffix}")
+            dst.unlink(missing_ok=True)
+            if src.exists():
+                shutil.copyfile(src, dst)
+    else:
+        with admin.connect() as conn:
+            conn.execute(sa.text("CREATE DATABASE clearing_bench_ref TEMPLATE clearing_bench"))
+    log("reference: bare set-based SQL ...")
+    ref_seconds = reference(ref_url)
+    log(f"reference done in {ref_seconds:.2f}s")
+    log("tokenmart: engine.clear_period in a fresh process ...")
+    child = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--measure", url, "--period", str(period_id)],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    )
+    for line in child.stderr.splitlines():
+        if "clearing period" in line:
+            log(line)
+    result = json.loads(child.stdout.strip().splitlines()[-1])
+    ok = result["credit_sum"] == result["paid_cents"] and result["participants"] == users
+    log(f"tokenmart done in {result['seconds']:.2f}s; peak RSS {result['peak_mb']:.0f} MB, "
+        f"growth {result['growth_mb']:.0f} MB; credits sum to paid: {ok}")
+    log(f"ratio tokenmart / reference = {result['seconds'] / ref_seconds:.2f}")
+    if db_kind == "postgresql":
+        with admin.connect() as conn:
+            conn.execute(sa.text("DROP DATABASE IF EXISTS clearing_bench_ref"))
+        admin.dispose()
+    return {"db": db_kind, "users": users, "reference_s": ref_seconds, **result,
+            "ratio": result["seconds"] / ref_seconds, "credits_sum_to_paid": ok}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=1_000_000)
+    parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
+    parser.add_argument("--workdir", default=tempfile.gettempdir())
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    parser.add_argument("--period", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.period)))
+        return
+    results = [run(kind, args.users, args.pg_url, Path(args.workdir))
+               for kind in (args.db or ["sqlite", "postgresql"])]
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Clearing invariants added to `ledger verify`."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tokenmart.clearing.models import Cashout, Clearing
+from tokenmart.extensions import db
+from tokenmart.ledger.models import Account, Entry
+from tokenmart.ledger.service import system_balance
+from tokenmart.ledger.verify import Problem, register_check
+
+
+@register_check
+def pending_cashouts_are_held() -> list[Problem]:
+    """The payouts_pending account holds exactly the pending cash-outs."""
+    pending = int(db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Cashout.amount_cents), 0))
+        .where(Cashout.status == "pending")
+    ).scalar_one())
+    held = system_balance("payouts_pending", "credit")
+    if held == pending:
+        return []
+    return [Problem("cashout_hold_mismatch",
+                    f"payouts_pending holds {held} cents but pending cash-outs total {pending}",
+                    {"held": held, "pending": pending})]
+
+
+@register_check
+def clearing_credits_sum_to_paid() -> list[Problem]:
+    """Each clearing's user credit entries sum to its paid_cents."""
+    credited = (
+        sa.select(Entry.transaction_id, sa.func.sum(Entry.amount).label("total"))
+        .join(Account, Account.id == Entry.account_id)
+        .where(Entry.currency == "credit", Account.user_id.is_not(None))
+        .group_by(Entry.transaction_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Clearing.period_id, Clearing.paid_cents, sa.func.coalesce(credited.c.total, 0))
+        .outerjoin(credited, credited.c.transaction_id == Clearing.transaction_id)
+        .where(sa.func.coalesce(credited.c.total, 0) != Clearing.paid_cents)
+        .limit(100)
+    ).all()
+    return [Problem("clearing_paid_mismatch",
+                    f"period {p}: clearing paid {paid} cents but credited {total}",
+                    {"period_id": p, "paid_cents": int(paid), "credited": int(total)})
+            for p, paid, total in rows]

@@ -1,0 +1,49 @@
+"""Demo: five cleared past days (coins earned each day, revenue booked, cleared), a cash-out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+ORDER = 70
+PAST_DAYS = 5
+
+
+def seed(ctx: Any) -> None:
+    from tokenmart.clearing import cashouts, engine, periods
+    from tokenmart.clearing.models import Period
+    from tokenmart.core.clock import utcnow
+    from tokenmart.extensions import db
+    from tokenmart.ledger import service as ledger
+
+    first_start = db.session.execute(sa.select(sa.func.min(Period.starts_at))).scalar()
+    anchor = first_start or periods.period_start(utcnow())
+    people = [u for name, u in ctx.users.items() if name != "admin"]
+    created: list[int] = []
+    for back in range(PAST_DAYS, 0, -1):
+        start, end = anchor - timedelta(days=back), anchor - timedelta(days=back - 1)
+        period = Period(starts_at=start, ends_at=end, status="ended", closed_early=False,
+                        created_at=start)
+        db.session.add(period)
+        db.session.flush()
+        created.append(period.id)
+        noon = start + timedelta(hours=4)
+        for user in people:
+            ledger.transfer("checkin", "coin", ctx.rng.randint(50, 400), ledger.MINT,
+                            ledger.user(user.id), at=noon, notify=False, details={"day": 1})
+        periods.add_margin_entry(period.id, kind="revenue", amount_cents=ctx.rng.randint(200, 900),
+                                 memo="Shipping fees", source="shipping_fee")
+        if ctx.rng.random() < 0.5:
+            periods.add_margin_entry(period.id, kind="cost", amount_cents=ctx.rng.randint(10, 100),
+                                     memo="Payment fees", source="admin")
+        db.session.commit()
+    for period_id in created:
+        engine.clear_period(period_id)
+    periods.current_period()
+    alice = ctx.users.get("alice")
+    if alice is not None and ledger.balances_of(alice.id)["credit"] >= 100:
+        cashouts.request_cashout(alice.id, 100)
+    db.session.commit()
+    ctx.step(f"{len(created)} past periods cleared into credits (rate history in every wallet)")

@@ -1,0 +1,106 @@
+"""Periods, their margin entries, the one clearing record per period, and cash-outs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tokenmart.core.clock import utcnow
+from tokenmart.core.db import UTCDateTime
+from tokenmart.extensions import db
+
+PERIOD_STATUSES = ("open", "ended", "cleared")
+MARGIN_KINDS = ("revenue", "cost")
+CASHOUT_STATUSES = ("pending", "approved", "rejected")
+
+
+class Period(db.Model):
+    __tablename__ = "periods"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('open', 'ended', 'cleared')", name="status"),
+        sa.CheckConstraint("ends_at >= starts_at", name="ordered"),
+        # "there is always exactly one open period": the database refuses a second one
+        sa.Index(
+            "uq_periods_one_open", "status", unique=True,
+            sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: consecutive: each period starts where the previous one ended
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, unique=True)
+    #: exclusive; an admin's early close moves it to the moment of closing
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="open")
+    closed_early: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class MarginEntry(db.Model):
+    __tablename__ = "margin_entries"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('revenue', 'cost')", name="kind"),
+        sa.CheckConstraint("amount_cents > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"), nullable=False, index=True)
+    #: revenue adds to the margin, cost subtracts
+    kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    #: where it came from: "admin", "shipping_fee", ...
+    source: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="admin")
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    memo: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    #: unique cause (e.g. "order:12:shipping") so a retried booking is recorded once
+    source_ref: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Clearing(db.Model):
+    """The report of a period's clearing; UNIQUE(period_id) makes it happen once."""
+
+    __tablename__ = "clearings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"), nullable=False, unique=True)
+    margin_cents: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    #: floor(max(0, margin) x payout ratio), before the rate cap
+    pool_cents: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    #: what was credited (the pool after the cap); equals the sum of the users' credits
+    paid_cents: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    total_coins: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    participants: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    #: floor(paid x 1000 / total_coins); None when nobody held coins
+    rate_cents_per_1000_coins: Mapped[int | None] = mapped_column(sa.Integer)
+    #: the one ledger transaction holding every debit and credit (None without participants)
+    transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class Cashout(db.Model):
+    __tablename__ = "cashouts"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+        sa.CheckConstraint("amount_cents > 0", name="positive"),
+        # one pending request per user, enforced by the database under any race
+        sa.Index(
+            "uq_cashouts_one_pending", "user_id", unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="pending")
+    #: the payment provider's reference, set on approval
+    external_ref: Mapped[str | None] = mapped_column(sa.String(120))
+    reason: Mapped[str | None] = mapped_column(sa.String(300))
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
