@@ -1,7 +1,7 @@
 """Barter marketplace: listings, photos, orders, payments, ratings, messages, reports, and keyword search (SQLite FTS5 trigram / PostgreSQL pg_trgm)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-22 08:07:54.924390
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

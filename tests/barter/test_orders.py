@@ -323,3 +323,19 @@ def test_orders_list_and_next_actions(swap: dict[str, Any], api: Any) -> None:
     order = get_order(swap["order"]["id"])
     assert next_actions(order, swap["seller"]) == ["ship", "cancel"]
     assert next_actions(order, swap["buyer"]) == ["cancel"]
+
+
+def test_shipping_fees_feed_the_period_margin_and_refunds_reduce_it(
+        make_user: Any, make_listing: Any, place: Any, api: Any) -> None:
+    from tokenmart.clearing.periods import current_period, margin_of
+
+    seller, buyer = make_user("seller"), make_user("buyer", flower=100)
+    first = make_listing(seller, price=10, handover="post", title="Lamp")
+    second = make_listing(seller, price=10, handover="post", title="Desk")
+    kept = place(buyer, first["id"], handover="post", address="1 Road").get_json()
+    cancelled = place(buyer, second["id"], handover="post", address="1 Road").get_json()
+    period_id = current_period().id
+    assert margin_of(period_id) == 1600
+    assert api(buyer).post(f"/api/v1/orders/{cancelled['id']}/cancel").status_code == 200
+    assert margin_of(period_id) == 800
+    assert kept["id"] != cancelled["id"]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from tokenmart.accounts.models import User
 from tokenmart.admin import fraud, rfm
+from tokenmart.core.clock import app_timezone
 from tokenmart.extensions import db
 
 
@@ -101,3 +102,20 @@ def earning_section(user: User) -> dict[str, Any]:
 from tokenmart.admin.users_service import USER_SECTIONS  # noqa: E402 - after the providers
 
 USER_SECTIONS.extend([earning_section, barter_section])
+
+
+def period_windows(count: int) -> list[tuple[str, Any, Any]]:
+    """The economy dashboard counts per clearing period (newest `count`, oldest first)."""
+    from tokenmart.clearing.models import Period
+
+    periods = list(db.session.execute(
+        sa.select(Period).order_by(Period.starts_at.desc()).limit(count)
+    ).scalars())
+    tz = app_timezone()
+    return [(f"#{p.id} {p.starts_at.astimezone(tz).date().isoformat()}", p.starts_at, p.ends_at)
+            for p in reversed(periods)]
+
+
+from tokenmart.admin import economy  # noqa: E402
+
+economy.period_windows_provider = period_windows

@@ -3,6 +3,7 @@ shipping-fee revenue for the period's margin, swap badges, listings as share tar
 
 from __future__ import annotations
 
+from tokenmart.clearing.periods import record_revenue as book_margin
 from tokenmart.coupons import service as coupons
 from tokenmart.earning.badges import award_badge_if_earned
 from tokenmart.earning.targets import register_share_target
@@ -29,14 +30,15 @@ def return_coupon(code: str) -> None:
     coupons.return_coupon(code)
 
 
-def record_revenue(amount_cents: int, memo: str, order_id: int) -> bool:
-    """Book a shipping fee as platform revenue of the current period, if clearing exists."""
-    try:
-        from tokenmart.clearing.service import record_revenue as book
-    except ImportError:
-        return False
-    book(amount_cents, kind="shipping_fee", memo=memo, source_ref=f"order:{order_id}")
-    return True
+def record_revenue(amount_cents: int, memo: str, order_id: int) -> None:
+    """Book a paid shipping fee as platform revenue of the current period's margin."""
+    book_margin(amount_cents, kind="shipping_fee", memo=memo, source_ref=f"order:{order_id}")
+
+
+def reverse_revenue(amount_cents: int, memo: str, order_id: int) -> None:
+    """A refunded shipping fee is a cost of the period it is refunded in (once per order)."""
+    book_margin(-amount_cents, kind="shipping_refund", memo=memo,
+                source_ref=f"order:{order_id}:refund")
 
 
 def swap_completed(buyer_id: int, seller_id: int) -> None:

@@ -269,6 +269,7 @@ def _undo_shipping(order: Order) -> None:
     due = order.shipping_fee_cents - order.discount_cents
     if due > 0:
         get_provider().refund(order, due)
+        integrations.reverse_revenue(due, f"shipping fee refunded: order {order.id}", order.id)
 
 
 def _notify(order: Order, event: str, actor: User | None, title: str) -> None:
