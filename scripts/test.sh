@@ -4,14 +4,16 @@
 # Under CI=true the PostgreSQL run is mandatory, and browser tests fail (not skip) without Chromium.
 # Extra arguments go to pytest, e.g. scripts/test.sh -k ledger
 set -euo pipefail
+# Two pytest-xdist workers: the machine has 2 cores (TOKENMART_TEST_WORKERS to change).
+WORKERS="${TOKENMART_TEST_WORKERS:-2}"
 cd "$(dirname "$0")/.."
 echo "== ruff"
 ruff check .
 echo "== pytest on SQLite"
-env -u TOKENMART_TEST_DATABASE_URL pytest -q -p no:cacheprovider "$@"
+env -u TOKENMART_TEST_DATABASE_URL pytest -q -p no:cacheprovider -n "$WORKERS" "$@"
 if [ -n "${TOKENMART_TEST_DATABASE_URL:-}" ]; then
   echo "== pytest on PostgreSQL"
-  pytest -q -p no:cacheprovider "$@"
+  pytest -q -p no:cacheprovider -n "$WORKERS" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "CI=true needs TOKENMART_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)" >&2
   exit 1
