@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 from flask import Flask
 
@@ -17,6 +19,8 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Sign in as alice / {DEMO_PASSWORD} or admin / {ADMIN_PASSWORD}.")
             return
         click.echo("Seeding the demo ...")
+        # The seeds' own progress lines say enough; keep the services' INFO logs out of it.
+        logging.getLogger("tokenmart").setLevel(logging.WARNING)
         ctx = run_demo()
         click.echo("")
         click.echo("Demo ready. Sign in with:")

@@ -123,9 +123,13 @@ def test_admin_grant_and_void(api: Any, make_user: Any, admin_api: Any) -> None:
     template = admin_api.post("/api/v1/admin/coupon-templates",
                               {**TEMPLATE, "claimable": False}).get_json()
     alice = make_user("alice")
-    granted = admin_api.post(f"/api/v1/admin/coupon-templates/{template['id']}/grants",
-                             {"user_id": alice.id})
+    path = f"/api/v1/admin/coupon-templates/{template['id']}/grants"
+    assert error_code(admin_api.post(path, {"user_id": alice.id})) == (
+        400, "idempotency_key_required")
+    granted = admin_api.post(path, {"user_id": alice.id}, key="grant-1")
     assert granted.status_code == 201
+    replay = admin_api.post(path, {"user_id": alice.id}, key="grant-1")
+    assert replay.get_json() == granted.get_json()  # a retried grant issues nothing more
     code = granted.get_json()["items"][0]["code"]
     voided = admin_api.post(f"/api/v1/admin/coupons/{code}/void")
     assert voided.status_code == 200 and voided.get_json()["status"] == "voided"
@@ -186,3 +190,17 @@ def test_expired_drive_is_410(api: Any, make_user: Any, make_campaign: Any) -> N
     assert error_code(api(make_user("bob")).post(f"/api/v1/drives/{code}/assists")) == (
         410, "drive_expired")
     assert api().get(f"/api/v1/drives/{code}").get_json()["status"] == "expired"
+
+
+def test_claims_take_an_optional_idempotency_key(api: Any, make_user: Any,
+                                                 admin_api: Any) -> None:
+    template = admin_api.post("/api/v1/admin/coupon-templates",
+                              {**TEMPLATE, "claimable": True, "per_user_limit": 3}).get_json()
+    client = api(make_user("alice"))
+    path = f"/api/v1/coupon-templates/{template['id']}/claims"
+    first = client.post(path, key="claim-1")
+    again = client.post(path, key="claim-1")
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert client.post(path).status_code == 201  # no key: a plain second claim
+    assert len(client.get("/api/v1/coupons").get_json()["items"]) == 2

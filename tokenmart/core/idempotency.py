@@ -108,14 +108,33 @@ def require_key() -> str:
     return key
 
 
-def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Make a value-moving POST safe to retry; must sit below the auth decorator."""
+def idempotent(
+    view: Callable[..., Any] | None = None, *, required: bool = True
+) -> Any:
+    """Make a value-moving POST safe to retry; must sit below the auth decorator.
 
+    With required=False a request without the header runs once as usual (for contract
+    endpoints that never demanded a key, e.g. coupon claims); with the header it gets
+    the full replay protection.
+    """
+    if view is None:
+        return lambda fn: _make_idempotent(fn, required)
+    return _make_idempotent(view, required)
+
+
+def _make_idempotent(view: Callable[..., Any], required: bool) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         user = getattr(g, "api_user", None)
         if user is None:
             raise Unauthorized()
+        if not required and not request.headers.get(HEADER, "").strip():
+            response = make_response(view(*args, **kwargs))
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+            return response
         key = require_key()
         fingerprint = _fingerprint()
         existing = _lookup(user.id, key)
@@ -152,7 +171,8 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     apidoc = copy.deepcopy(getattr(wrapper, "_apidoc", {}))
     manual = apidoc.setdefault("manual_doc", {})
     manual.setdefault("parameters", []).append(
-        {"name": HEADER, "in": "header", "required": True, "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+        {"name": HEADER, "in": "header", "required": required,
+         "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
          "description": "Unique per intended action (e.g. a UUID); a retry with the same key "
                         "returns the first response and does nothing more."}
     )

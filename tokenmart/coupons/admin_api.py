@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from tokenmart.accounts.auth import admin_required_api, current_api_user
+from tokenmart.core.idempotency import idempotent
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.coupons import campaigns_service as campaigns
 from tokenmart.coupons import coupon_service as coupons
@@ -64,13 +65,14 @@ def update_template(data: dict[str, Any], template_id: int) -> Any:
 
 @admin_blp.route("/coupon-templates/<int:template_id>/grants", methods=["POST"])
 @admin_required_api
+@idempotent
 @admin_blp.arguments(CouponGrantSchema)
 @admin_blp.response(201, CouponListSchema)
 def grant_template(data: dict[str, Any], template_id: int) -> Any:
-    """Give a user a coupon of this template (stock applies, claimable does not)"""
+    """Give a user a coupon of this template (stock applies, claimable does not); send an
+    Idempotency-Key"""
     issued = catalog.grant_coupon(actor_id=current_api_user().id, user_id=data["user_id"],
                                   template_id=template_id)
-    db.session.commit()
     return {"items": issued}
 
 
@@ -96,13 +98,13 @@ def list_packs(args: dict[str, Any]) -> Any:
 
 @admin_blp.route("/coupon-packs/<int:pack_id>/grants", methods=["POST"])
 @admin_required_api
+@idempotent
 @admin_blp.arguments(CouponGrantSchema)
 @admin_blp.response(201, CouponListSchema)
 def grant_pack(data: dict[str, Any], pack_id: int) -> Any:
-    """Give a user a whole pack, all or nothing"""
+    """Give a user a whole pack, all or nothing; send an Idempotency-Key"""
     issued = catalog.grant_coupon(actor_id=current_api_user().id, user_id=data["user_id"],
                                   pack_id=pack_id)
-    db.session.commit()
     return {"items": issued}
 
 

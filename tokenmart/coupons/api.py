@@ -8,6 +8,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from tokenmart.accounts.auth import auth_required, current_api_user, public
+from tokenmart.core.idempotency import idempotent
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.coupons import campaigns_service as campaigns
 from tokenmart.coupons import coupon_service as coupons
@@ -54,22 +55,22 @@ def claimable_packs() -> Any:
 
 @blp.route("/coupon-templates/<int:template_id>/claims", methods=["POST"])
 @auth_required
+@idempotent(required=False)
 @blp.response(201, CouponSchema)
 def claim(template_id: int) -> Any:
-    """Claim a coupon (stock, per-user limit and eligibility apply)"""
-    coupon = coupons.claim_coupon(template_id, current_api_user().id)
-    db.session.commit()
-    return coupon
+    """Claim a coupon (stock, per-user limit and eligibility apply); an Idempotency-Key
+    makes a retry safe"""
+    return coupons.claim_coupon(template_id, current_api_user().id)
 
 
 @blp.route("/coupon-packs/<int:pack_id>/claims", methods=["POST"])
 @auth_required
+@idempotent(required=False)
 @blp.response(201, CouponListSchema)
 def claim_pack(pack_id: int) -> Any:
-    """Claim a coupon pack: all of its coupons or none"""
-    issued = coupons.claim_pack(pack_id, current_api_user().id)
-    db.session.commit()
-    return {"items": issued}
+    """Claim a coupon pack: all of its coupons or none; an Idempotency-Key makes a retry
+    safe"""
+    return {"items": coupons.claim_pack(pack_id, current_api_user().id)}
 
 
 @blp.route("/coupons", methods=["GET"])
