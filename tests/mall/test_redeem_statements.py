@@ -12,14 +12,14 @@ from tests.conftest import new_key
 from tokenmart.extensions import db
 
 #: redeem_reward() for a limited-stock physical reward with a per-user limit:
-#: SELECT reward, INSERT .. ON CONFLICT (limit), then the ledger's 7 (SAVEPOINT, INSERT
-#: transaction, UPDATE balance, 2 INSERT entries, INSERT notification, RELEASE), then
-#: UPDATE stock and INSERT redemption.
-EXPECTED_SERVICE = 11
-#: the whole HTTP request: 2 SELECTs for the bearer token and roles, the idempotency
-#: claim (SELECT, SAVEPOINT, INSERT, RELEASE), the service's 11 and the UPDATE storing
+#: SELECT reward, INSERT .. ON CONFLICT (limit), then the ledger's 5 (INSERT transaction,
+#: UPDATE balance, INSERT entries, INSERT notification — no savepoint: the hot path posts
+#: with atomic=False), then UPDATE stock and INSERT redemption.
+EXPECTED_SERVICE = 9
+#: the whole HTTP request: 1 SELECT for the bearer token with its roles, the idempotency
+#: claim (one INSERT .. ON CONFLICT DO NOTHING), the service's 9 and the UPDATE storing
 #: the response; SQLite adds its BEGIN IMMEDIATE. COMMIT is not a cursor statement.
-EXPECTED_HTTP = {"postgresql": 18, "sqlite": 19}
+EXPECTED_HTTP = {"postgresql": 12, "sqlite": 13}
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import secrets
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from tokenmart.accounts import signals
 from tokenmart.accounts.models import ROLES, ApiToken, User, UserRole
@@ -122,17 +123,20 @@ def issue_token(user: User, name: str = "api") -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    """The active (not banned) user owning this unrevoked token, else None."""
-    row = db.session.execute(
+    """The active (not banned) user owning this unrevoked token, else None.
+
+    One query: the roles come joined, since every guard asks for them.
+    """
+    return db.session.execute(
         sa.select(User)
+        .options(joinedload(User.roles_rel))
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == _token_hash(token),
             ApiToken.revoked_at.is_(None),
             User.is_banned.is_(False),
         )
-    ).scalar()
-    return row
+    ).unique().scalars().first()
 
 
 def revoke_token(token: str) -> bool:

@@ -37,3 +37,18 @@ class TimestampMixin:
 
 def is_postgres(bind: Any) -> bool:
     return bind.dialect.name == "postgresql"
+
+
+def insert_or_ignore(model: Any, *conflict_columns: str) -> Any:
+    """`INSERT ... ON CONFLICT (cols) DO NOTHING` on PostgreSQL and SQLite alike.
+
+    With `.returning(...)` a conflicting row yields no result instead of raising, so no
+    savepoint is needed; on PostgreSQL a concurrent uncommitted twin makes it wait for
+    that transaction, then do nothing if the twin committed.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from tokenmart.extensions import db
+
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns))

@@ -27,11 +27,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, current_app, g, make_response, request
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tokenmart.core.clock import utcnow
-from tokenmart.core.db import UTCDateTime
+from tokenmart.core.db import UTCDateTime, insert_or_ignore
 from tokenmart.errors import BadRequest, DomainError, Unauthorized
 from tokenmart.extensions import db
 
@@ -137,22 +136,18 @@ def _make_idempotent(view: Callable[..., Any], required: bool) -> Callable[..., 
             return response
         key = require_key()
         fingerprint = _fingerprint()
-        existing = _lookup(user.id, key)
-        if existing is not None and existing.status_code is not None:
-            return _replay(existing, fingerprint)
-        try:
-            with db.session.begin_nested():
-                record_id = db.session.execute(
-                    sa.insert(IdempotencyRecord)
-                    .values(user_id=user.id, key=key, fingerprint=fingerprint, created_at=utcnow())
-                    .returning(IdempotencyRecord.id)
-                ).scalar_one()
-        except IntegrityError:
-            # A twin committed first; its record now holds the response.
-            db.session.rollback()
+        # Claim the key; one statement, no savepoint. A conflict means an earlier (or a
+        # concurrent, now committed) request owns it: replay what it stored.
+        record_id = db.session.execute(
+            insert_or_ignore(IdempotencyRecord, "user_id", "key")
+            .values(user_id=user.id, key=key, fingerprint=fingerprint, created_at=utcnow())
+            .returning(IdempotencyRecord.id)
+        ).scalar()
+        if record_id is None:
             existing = _lookup(user.id, key)
-            if existing is None:
-                raise
+            db.session.rollback()
+            if existing is None:  # pragma: no cover - the conflicting row must exist
+                raise RuntimeError("idempotency record vanished during a conflict")
             return _replay(existing, fingerprint)
         response = make_response(view(*args, **kwargs))
         if response.status_code < 400:

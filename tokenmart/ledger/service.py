@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tokenmart.core.clock import utcnow
+from tokenmart.core.db import insert_or_ignore
 from tokenmart.errors import InsufficientBalance
 from tokenmart.extensions import db
 from tokenmart.ledger.models import CURRENCIES, Account, Entry, LedgerTransaction
@@ -171,28 +172,22 @@ def post(
     details: dict[str, Any] | None = None,
     notify: bool = True,
     at: datetime | None = None,
+    atomic: bool = True,
 ) -> Posted:
     """Record one balanced transaction and apply it to the cached balances.
 
-    Raises InsufficientBalance (nothing applied) when a user debit would go negative.
+    Raises InsufficientBalance when a user debit would go negative. With atomic=True
+    (the default) nothing is applied then, so a caller may catch it and go on; the hot
+    path passes atomic=False to save the savepoint's two round trips, and must then roll
+    back its whole transaction on any error (the request edge does).
     """
     _validate(legs)
     created_at = at or utcnow()
     details = details or {}
-    try:
-        with db.session.begin_nested():
-            return _apply(kind, legs, actor_id, idempotency_key, memo, details, notify, created_at)
-    except IntegrityError:
-        if idempotency_key is None:
-            raise
-        existing = db.session.execute(
-            sa.select(LedgerTransaction.id).where(
-                LedgerTransaction.idempotency_key == idempotency_key
-            )
-        ).scalar()
-        if existing is None:
-            raise
-        return Posted(transaction_id=existing, created=False)
+    if not atomic:
+        return _apply(kind, legs, actor_id, idempotency_key, memo, details, notify, created_at)
+    with db.session.begin_nested():
+        return _apply(kind, legs, actor_id, idempotency_key, memo, details, notify, created_at)
 
 
 def _apply(
@@ -205,18 +200,26 @@ def _apply(
     notify: bool,
     created_at: datetime,
 ) -> Posted:
+    insert = (
+        insert_or_ignore(LedgerTransaction, "idempotency_key")
+        if idempotency_key is not None else sa.insert(LedgerTransaction)
+    )
     txn_id = db.session.execute(
-        sa.insert(LedgerTransaction)
-        .values(
+        insert.values(
             kind=kind,
             actor_id=actor_id,
             idempotency_key=idempotency_key,
             memo=memo,
             details=details,
             created_at=created_at,
-        )
-        .returning(LedgerTransaction.id)
-    ).scalar_one()
+        ).returning(LedgerTransaction.id)
+    ).scalar()
+    if txn_id is None:  # this key was posted before (or by a racer that committed first)
+        existing = db.session.execute(
+            sa.select(LedgerTransaction.id)
+            .where(LedgerTransaction.idempotency_key == idempotency_key)
+        ).scalar_one()
+        return Posted(transaction_id=existing, created=False)
 
     entries: list[dict[str, Any]] = []
     balances: dict[tuple[int, str], int] = {}

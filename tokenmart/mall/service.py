@@ -220,6 +220,7 @@ def redeem_reward(
     posted = ledger.transfer(
         "redemption", reward.currency, price, ledger.user(user_id), ledger.BURN,
         actor_id=user_id, details={"reward_id": reward.id, "reward": reward.name},
+        atomic=False,  # any refusal rolls the whole request back (see module docstring)
     )
     if reward.stock is not None:
         _take_stock(reward.id)
