@@ -119,3 +119,33 @@ def test_user_text_is_escaped(client: Any, make_user: Any, admin: Any, api: Any)
     sign_in(client, "alice")
     html = client.get("/wallet").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_catalogs_compile_safely_from_many_processes_at_once(tmp_path: Any) -> None:
+    """Fresh checkouts have no .mo files; test and gunicorn workers compile them together."""
+    import shutil
+    import threading
+
+    from tokenmart.core import i18n
+
+    po_dir = tmp_path / "translations" / "zh_Hans" / "LC_MESSAGES"
+    po_dir.mkdir(parents=True)
+    shutil.copy(i18n.ROOT_DIR / "translations" / "zh_Hans" / "LC_MESSAGES" / "messages.po", po_dir)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def compile_once() -> None:
+        barrier.wait()
+        try:
+            i18n.compile_catalogs([str(tmp_path / "translations")])
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=compile_once) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert (po_dir / "messages.mo").stat().st_size > 1000
+    assert not list(po_dir.glob("*.tmp"))

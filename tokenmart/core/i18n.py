@@ -8,6 +8,8 @@ starts if they are newer, so nobody has to remember `pybabel compile`.
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -27,16 +29,18 @@ def translation_directories() -> list[str]:
     return [str(d) for d in dirs if d.is_dir()]
 
 
-def compile_catalogs() -> None:
+def compile_catalogs(directories: list[str] | None = None) -> None:
     """Write .mo next to every .po that is newer than it (or has none)."""
-    for directory in translation_directories():
+    for directory in directories if directories is not None else translation_directories():
         for po_path in Path(directory).glob("*/LC_MESSAGES/*.po"):
             mo_path = po_path.with_suffix(".mo")
             if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                 continue
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file)
-            tmp = mo_path.with_suffix(".mo.tmp")
+            # A name of our own: several processes (gunicorn workers, test workers) may
+            # compile at once; each renames its complete file into place atomically.
+            tmp = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
             with tmp.open("wb") as mo_file:
                 write_mo(mo_file, catalog)
             tmp.replace(mo_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -105,3 +105,71 @@ def campaigns_admin() -> Any:
             flash(_("Campaign created."), "success")
             return redirect(url_for("coupons_admin.campaigns_admin"))
     return render_template("coupons/admin_campaigns.html", form=form, rows=_all(Campaign))
+
+
+#: what the catalog's Deactivate / Activate buttons switch, and how
+_TOGGLES = {
+    "templates": lambda item_id, active, actor: catalog.update_template(
+        item_id, actor_id=actor, active=active),
+    "packs": lambda item_id, active, actor: catalog.set_pack_active(item_id, active,
+                                                                     actor_id=actor),
+    "campaigns": lambda item_id, active, actor: campaigns.update_campaign(
+        item_id, actor_id=actor, active=active),
+}
+_PAGES = {"templates": "coupons_admin.templates", "packs": "coupons_admin.packs",
+          "campaigns": "coupons_admin.campaigns_admin"}
+
+
+@admin_bp.post("/<any(templates, packs, campaigns):kind>/<int:item_id>/<any(activate, deactivate):switch>")
+@admin_page
+def toggle(kind: str, item_id: int, switch: str) -> Any:
+    """Deactivate (stop offering) or re-activate a template, pack or campaign."""
+    try:
+        _TOGGLES[kind](item_id, switch == "activate", current_user.id)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Activated.") if switch == "activate" else _("Deactivated."), "success")
+    return redirect(url_for(_PAGES[kind]))
+
+
+@admin_bp.post("/templates/<int:template_id>/edit")
+@admin_page
+def edit_template(template_id: int) -> Any:
+    """Rename a template or change its stock, per-user limit and claimability."""
+    form = request.form
+    changes: dict[str, Any] = {"name": form.get("name", "").strip(),
+                               "claimable": form.get("claimable") == "y"}
+    for name in ("total_quantity", "per_user_limit"):
+        raw = form.get(name, "").strip()
+        changes[name] = int(raw) if raw.isdigit() else None
+    if changes["per_user_limit"] is None:
+        changes.pop("per_user_limit")
+    try:
+        catalog.update_template(template_id, actor_id=current_user.id, **changes)
+    except DomainError as err:
+        db.session.rollback()
+        details = err.details.get("fields") or {}
+        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in details.items()) or err.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Template saved."), "success")
+    return redirect(url_for("coupons_admin.templates"))
+
+
+@admin_bp.post("/campaigns/<int:campaign_id>/edit")
+@admin_page
+def edit_campaign(campaign_id: int) -> Any:
+    try:
+        campaigns.update_campaign(campaign_id, actor_id=current_user.id,
+                                  title=request.form.get("title", ""),
+                                  description=request.form.get("description", ""))
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Campaign saved."), "success")
+    return redirect(url_for("coupons_admin.campaigns_admin"))

@@ -317,3 +317,24 @@ def recent_drives(owner_id: int, limit: int = 10) -> list[Drive]:
             .limit(limit)
         ).scalars().unique()
     )
+
+
+def update_campaign(campaign_id: int, *, actor_id: int | None, title: str | None = None,
+                    description: str | None = None, active: bool | None = None) -> Campaign:
+    """Edit a campaign's words, or pause / resume it (running drives keep their deadline)."""
+    campaign = get_campaign(campaign_id)
+    before = {"title": campaign.title, "description": campaign.description,
+              "active": campaign.active}
+    if title is not None:
+        if not title.strip() or len(title.strip()) > 120:
+            raise _invalid("title", "1-120 characters.")
+        campaign.title = title.strip()
+    if description is not None:
+        campaign.description = description.strip()[:1000]
+    if active is not None:
+        campaign.active = active
+    db.session.flush()
+    audit.record(actor_id, "campaign.update", "campaign", campaign.id, before=before,
+                 after={"title": campaign.title, "description": campaign.description,
+                        "active": campaign.active})
+    return campaign

@@ -21,7 +21,7 @@ from tokenmart.coupons.models import (
     CouponPackItem,
     CouponTemplate,
 )
-from tokenmart.errors import ValidationError
+from tokenmart.errors import NotFound, ValidationError
 from tokenmart.extensions import db
 
 TEMPLATE_FIELDS = (
@@ -151,3 +151,16 @@ def grant_coupon(*, actor_id: int, user_id: int, template_id: int | None = None,
                  after={"template_id": template_id, "pack_id": pack_id,
                         "codes": [c.code for c in coupons]})
     return coupons
+
+
+def set_pack_active(pack_id: int, active: bool, *, actor_id: int | None) -> CouponPack:
+    """Stop (or resume) offering a pack; coupons already issued are untouched."""
+    pack = db.session.get(CouponPack, pack_id)
+    if pack is None:
+        raise NotFound("No such coupon pack.")
+    before = {"active": pack.active}
+    pack.active = active
+    db.session.flush()
+    audit.record(actor_id, "coupon_pack.update", "coupon_pack", pack.id, before=before,
+                 after={"active": active})
+    return pack
