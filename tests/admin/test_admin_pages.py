@@ -137,3 +137,24 @@ def test_admin_changes_without_their_own_audit_still_get_one(app: Flask, api: An
     assert len(rows) == 1
     assert rows[0].action == "post:test_unaudited.poke" and rows[0].target_id == "5"
     assert rows[0].after["request"] == {"password": "***", "note": "hi"}
+
+
+def test_ban_from_the_fraud_page(client: Any, make_user: Any, admin: Any) -> None:
+    from tokenmart.accounts import service as accounts
+    from tokenmart.accounts.models import User
+
+    for i in range(3):
+        accounts.register_user(f"farm{i}", "long password", ip="10.7.7.7")
+    db.session.commit()
+    farm0 = accounts.find_by_username("farm0").id
+    sign_in(client, "admin")
+    page = client.get("/admin/fraud").get_data(as_text=True)
+    assert f'data-testid="ban-{farm0}"' in page
+    resp = client.post(f"/admin/users/{farm0}/ban", data={"reason": "fraud signal: accounts_per_ip",
+                                                          "next": "/admin/fraud"})
+    assert resp.headers["Location"] == "/admin/fraud"
+    db.session.expire_all()
+    assert db.session.get(User, farm0).is_banned
+    resp = client.post(f"/admin/users/{farm0}/unban")
+    evil = client.post(f"/admin/users/{farm0}/ban", data={"reason": "x", "next": "//evil.example"})
+    assert evil.headers["Location"] == f"/admin/users/{farm0}"

@@ -99,7 +99,10 @@ def ban(user_id: int) -> Any:
     else:
         db.session.commit()
         flash(_("User banned: sign-in refused, tokens revoked, listings hidden."), "success")
-    return redirect(request.form.get("next") or url_for("admin.user_detail", user_id=user_id))
+    back = request.form.get("next", "")
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("admin.user_detail", user_id=user_id)
+    return redirect(back)
 
 
 @bp.post("/users/<int:user_id>/unban")
