@@ -156,3 +156,24 @@ def test_message_thread_is_private(make_user: Any, make_listing: Any, api: Any, 
     assert stranger.post(f"/api/v1/orders/{oid}/messages", json={"body": "hi"}).status_code == 403
     assert api(admin).post(f"/api/v1/orders/{oid}/messages",
                            json={"body": "hi"}).status_code == 403
+
+
+def test_seller_is_told_why_a_listing_was_rejected_or_removed(make_user: Any, make_listing: Any,
+                                                              api: Any, admin: Any) -> None:
+    import sqlalchemy as sa
+
+    from tokenmart.extensions import db
+    from tokenmart.notifications.models import Notification
+    from tokenmart.notifications.service import render
+
+    seller = make_user("seller")
+    pending = make_listing(seller, approve=False, title="Phone case")
+    live = make_listing(seller, title="Old sofa")
+    api(admin).post(f"/api/v1/admin/listings/{pending['id']}/reject", {"reason": "No phones"})
+    api(admin).post(f"/api/v1/admin/listings/{live['id']}/remove", {"reason": "Spam"})
+    texts = [render(n) for n in db.session.execute(
+        sa.select(Notification).where(Notification.user_id == seller.id,
+                                      Notification.kind == "barter").order_by(Notification.id)
+    ).scalars()]
+    assert any("“Phone case” was rejected: No phones" in t for t in texts), texts
+    assert any("Old sofa" in t and "Spam" in t for t in texts), texts

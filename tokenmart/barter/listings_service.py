@@ -22,6 +22,8 @@ from tokenmart.notifications.service import notify
 #: fields whose change sends an active listing back to review
 REVIEWED_FIELDS = ("title", "description", "price")
 EDITABLE_FIELDS = ("title", "description", "category", "condition", "price", "city", "handover")
+#: the seller's notification event for each moderation action
+MODERATION_EVENTS = {"approve": "approved", "reject": "rejected", "remove": "removed"}
 EDITABLE_STATUSES = ("pending_review", "active", "rejected")
 
 
@@ -118,7 +120,7 @@ def transition_listing(
                      {"status": listing.status, "reason": reason})
         if action in ("approve", "reject", "remove"):
             notify(listing.seller_id, "barter",
-                   {"event": f"{action}d" if action != "approve" else "approved",
+                   {"event": MODERATION_EVENTS[action],
                     "title": listing.title, "reason": reason or ""},
                    link=f"/listings/{listing.id}")
     return listing
