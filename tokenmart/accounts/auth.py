@@ -86,7 +86,8 @@ def _audit_if_changed(actor_id: int, result: Any) -> None:
         return
     from tokenmart.audit.service import record_generic_admin_action
 
-    record_generic_admin_action(actor_id)
+    if record_generic_admin_action(actor_id):
+        db.session.commit()  # the view committed its change; this is the audit row's own
 
 
 def public(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -60,14 +60,15 @@ def _remember_commit(_session: Session) -> None:
 SECRET_FIELDS = {"password", "token", "csrf_token", "codes"}
 
 
-def record_generic_admin_action(actor_id: int) -> None:
+def record_generic_admin_action(actor_id: int) -> bool:
     """Audit a successful admin request whose service did not record a richer row.
 
     Called by the admin guards after the view returns, so no admin action goes
-    unaudited even when a feature forgets; commits its own row.
+    unaudited even when a feature forgets. Returns whether a row was added; like every
+    service it only flushes, and the guard (the request edge) commits it.
     """
     if g.get("audit_recorded") or not g.get("db_committed"):
-        return
+        return False
     body: Any = request.get_json(silent=True) if request.is_json else request.form.to_dict()
     if isinstance(body, dict):
         body = {k: ("***" if k in SECRET_FIELDS else v) for k, v in body.items()}
@@ -75,4 +76,4 @@ def record_generic_admin_action(actor_id: int) -> None:
     target_id = next((v for k, v in args.items() if k.endswith("id")), None)
     record(actor_id, f"{request.method.lower()}:{request.endpoint}", request.blueprint or "app",
            target_id, None, {"path": request.path, "request": body})
-    db.session.commit()
+    return True
