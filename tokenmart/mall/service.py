@@ -424,8 +424,8 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
         reward.stock = 0
     db.session.add(reward)
     db.session.flush()
-    # Create the burn account with the reward, so the hot path never creates it: an
-    # account made inside a redemption that then rolls back must not be remembered.
+    # Create the burn account with the reward, so even the first redemption of a hot
+    # reward stays on the lean path (no get-or-create of a system account inside it).
     ledger.system_account_id(ledger.BURN.code, reward.currency)
     if codes:
         add_voucher_codes(actor_id, reward, codes, audit_it=False)
