@@ -39,6 +39,15 @@ def is_postgres(bind: Any) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def dialect_insert(table: Any) -> Any:
+    """The database's own INSERT construct, which knows ON CONFLICT (PostgreSQL, SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from tokenmart.extensions import db
+
+    return (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def insert_or_ignore(model: Any, *conflict_columns: str) -> Any:
     """`INSERT ... ON CONFLICT (cols) DO NOTHING` on PostgreSQL and SQLite alike.
 
@@ -46,9 +55,27 @@ def insert_or_ignore(model: Any, *conflict_columns: str) -> Any:
     savepoint is needed; on PostgreSQL a concurrent uncommitted twin makes it wait for
     that transaction, then do nothing if the twin committed.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
+    return dialect_insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns))
 
+
+def bump_capped_counter(table: Any, keys: dict[str, Any], cap: int, column: str = "count") -> bool:
+    """Add one to the counter row at `keys` unless it already reached `cap`.
+
+    The one place for "at most N per user (per day, per reward...)": a single upsert
+    (`INSERT .. ON CONFLICT (keys) DO UPDATE SET n = n + 1 WHERE n < cap`), so the
+    database decides under any concurrency. `keys` must be the table's primary key.
+    Returns True when counted, False at the cap. Only flushes.
+    """
     from tokenmart.extensions import db
 
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    if cap <= 0:
+        return False
+    count = table.c[column]
+    stmt = (
+        dialect_insert(table)
+        .values(**keys, **{column: 1})
+        .on_conflict_do_update(index_elements=list(keys), set_={column: count + 1},
+                               where=count < cap)
+        .returning(count)
+    )
+    return db.session.execute(stmt).first() is not None

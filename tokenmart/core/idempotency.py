@@ -128,7 +128,11 @@ def _make_idempotent(view: Callable[..., Any], required: bool) -> Callable[..., 
         if user is None:
             raise Unauthorized()
         if not required and not request.headers.get(HEADER, "").strip():
-            response = make_response(view(*args, **kwargs))
+            try:
+                response = make_response(view(*args, **kwargs))
+            except Exception:
+                db.session.rollback()
+                raise
             if response.status_code < 400:
                 db.session.commit()
             else:
@@ -149,7 +153,11 @@ def _make_idempotent(view: Callable[..., Any], required: bool) -> Callable[..., 
             if existing is None:  # pragma: no cover - the conflicting row must exist
                 raise RuntimeError("idempotency record vanished during a conflict")
             return _replay(existing, fingerprint)
-        response = make_response(view(*args, **kwargs))
+        try:
+            response = make_response(view(*args, **kwargs))
+        except Exception:
+            db.session.rollback()  # release row locks now; nothing of a refusal may commit
+            raise
         if response.status_code < 400:
             db.session.execute(
                 sa.update(IdempotencyRecord)

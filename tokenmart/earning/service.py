@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tokenmart.accounts import signals as account_signals
 from tokenmart.core.clock import local_today, utcnow
+from tokenmart.core.db import bump_capped_counter
 from tokenmart.errors import Conflict, NotFound
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
@@ -212,21 +213,8 @@ def shares_of(user_id: int) -> list[dict[str, Any]]:
 
 def _take_daily_slot(user_id: int, day: date, name: str, cap: int) -> bool:
     """Count one more `name` for the user's day if under `cap`; False when the cap is hit."""
-    if cap <= 0:
-        return False
-    key = (DailyCounter.user_id == user_id, DailyCounter.local_day == day, DailyCounter.name == name)
-    if db.session.execute(sa.select(DailyCounter.count).where(*key)).first() is None:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(sa.insert(DailyCounter).values(
-                    user_id=user_id, local_day=day, name=name, count=0))
-        except IntegrityError:
-            pass  # a concurrent request created it
-    taken = db.session.execute(
-        sa.update(DailyCounter).where(*key, DailyCounter.count < cap)
-        .values(count=DailyCounter.count + 1).returning(DailyCounter.count)
-    ).first()
-    return taken is not None
+    return bump_capped_counter(DailyCounter.__table__,
+                               {"user_id": user_id, "local_day": day, "name": name}, cap)
 
 
 def record_visit(code: str, visitor_id: int | None) -> bool:

@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 from tokenmart.accounts.auth import admin_required_api, auth_required, current_api_user, public
 from tokenmart.core.idempotency import idempotent
 from tokenmart.core.pagination import PageArgsSchema
-from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 from tokenmart.mall import service
 from tokenmart.mall.schemas import (
@@ -58,11 +57,7 @@ def get_reward(reward_id: int) -> Any:
 def redeem(data: dict[str, Any], reward_id: int) -> Any:
     """Redeem one unit of a reward; send an Idempotency-Key"""
     user = current_api_user()
-    try:
-        return service.redeem_reward(reward_id, user.id, user.tier, data.get("shipping_address"))
-    except DomainError:
-        db.session.rollback()  # release the row locks now; nothing of it may commit
-        raise
+    return service.redeem_reward(reward_id, user.id, user.tier, data.get("shipping_address"))
 
 
 @blp.route("/redemptions", methods=["GET"])

@@ -17,6 +17,11 @@ REWARD_CURRENCIES = ("flower", "coin")
 SHIPPING_STATES = ("pending", "shipped")
 
 
+def tier_price(tier_prices: dict[str, Any] | None, price: int, tier: str | None) -> int:
+    """What a user of `tier` pays: the tier's own price if set, else the base price."""
+    return int((tier_prices or {}).get(tier or "member", price))
+
+
 class Reward(db.Model):
     __tablename__ = "rewards"
     __table_args__ = (
@@ -54,7 +59,7 @@ class Reward(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     def price_for(self, tier: str | None) -> int:
-        return int(self.tier_prices.get(tier or "member", self.price))
+        return tier_price(self.tier_prices, self.price, tier)
 
 
 class VoucherCode(db.Model):

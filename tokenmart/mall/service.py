@@ -25,10 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import utcnow
+from tokenmart.core.db import bump_capped_counter
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.earning.targets import register_share_target
 from tokenmart.errors import Conflict, Forbidden, InvalidState, NotFound, ValidationError
@@ -42,6 +42,7 @@ from tokenmart.mall.models import (
     Reward,
     RewardUserCount,
     VoucherCode,
+    tier_price,
 )
 
 TIERS = ("member", "silver", "gold", "platinum")
@@ -95,16 +96,9 @@ def _is_open(reward: Any, now: datetime) -> bool:
 
 def _count_redemption(reward_id: int, user_id: int, limit: int) -> None:
     """One conditional upsert: count this redemption, or raise LimitReached."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = RewardUserCount.__table__
-    stmt = insert(table).values(reward_id=reward_id, user_id=user_id, redeemed=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.reward_id, table.c.user_id],
-        set_={"redeemed": table.c.redeemed + 1},
-        where=table.c.redeemed < limit,
-    ).returning(table.c.redeemed)
-    if db.session.execute(stmt).first() is None:
+    if not bump_capped_counter(RewardUserCount.__table__,
+                               {"reward_id": reward_id, "user_id": user_id}, limit,
+                               column="redeemed"):
         raise LimitReached(details={"per_user_limit": limit})
 
 
@@ -213,7 +207,7 @@ def redeem_reward(
         )
     if reward.stock is not None and reward.stock <= 0:
         raise OutOfStock()  # fast refusal once sold out; the UPDATE below is the real guard
-    price = int((reward.tier_prices or {}).get(tier or "member", reward.price))
+    price = tier_price(reward.tier_prices, reward.price, tier)
 
     if reward.per_user_limit is not None:
         _count_redemption(reward.id, user_id, reward.per_user_limit)
