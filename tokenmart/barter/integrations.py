@@ -9,15 +9,10 @@ from tokenmart.earning.badges import award_badge_if_earned
 from tokenmart.earning.targets import register_share_target
 
 
-def quote_discount(code: str, user_id: int, order_amount_cents: int, fee_cents: int) -> int:
-    """Discount the buyer's coupon would give on this shipping fee (raises the coupon's
-    errors: 404 unknown or not theirs, 409 coupon_not_active, 422 below minimum spend)."""
-    return int(coupons.quote_discount(code, user_id, order_amount_cents,
-                                      shipping_fee_cents=fee_cents))
-
-
 def redeem_coupon(code: str, buyer_id: int, order_amount_cents: int, fee_cents: int) -> int:
-    """Use the coupon up for this order; returns the discount in cents."""
+    """Use the buyer's coupon up for this order's shipping fee; returns the discount in
+    cents (raises the coupon's errors: 404 unknown or not theirs, 409 coupon_not_active,
+    422 below minimum spend)."""
     _coupon, discount = coupons.redeem_coupon(
         code, order_amount_cents=order_amount_cents, redeemed_by=buyer_id, user_id=buyer_id,
         shipping_fee_cents=fee_cents,

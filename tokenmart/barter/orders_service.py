@@ -150,7 +150,6 @@ def _pay_shipping(order: Order, buyer: User, coupon_code: str | None, title: str
     fee = order.shipping_fee_cents
     discount = 0
     if coupon_code:
-        integrations.quote_discount(coupon_code, buyer.id, fee, fee)
         discount = min(fee, integrations.redeem_coupon(coupon_code, buyer.id, fee, fee))
         order.coupon_code = coupon_code
         order.discount_cents = discount
