@@ -12,14 +12,15 @@ from tests.conftest import new_key
 from tokenmart.extensions import db
 
 #: redeem_reward() for a limited-stock physical reward with a per-user limit:
-#: SELECT reward, INSERT .. ON CONFLICT (limit), then the ledger's 5 (INSERT transaction,
-#: UPDATE balance, INSERT entries, INSERT notification — no savepoint: the hot path posts
-#: with atomic=False), then UPDATE stock and INSERT redemption.
-EXPECTED_SERVICE = 9
+#: SELECT reward, INSERT .. ON CONFLICT (limit), then the ledger's 4 (INSERT transaction,
+#: UPDATE balance, one multi-row INSERT of both entries, INSERT notification — no
+#: savepoint: the hot path posts with atomic=False), then UPDATE stock and INSERT
+#: redemption.
+EXPECTED_SERVICE = 8
 #: the whole HTTP request: 1 SELECT for the bearer token with its roles, the idempotency
-#: claim (one INSERT .. ON CONFLICT DO NOTHING), the service's 9 and the UPDATE storing
+#: claim (one INSERT .. ON CONFLICT DO NOTHING), the service's 8 and the UPDATE storing
 #: the response; SQLite adds its BEGIN IMMEDIATE. COMMIT is not a cursor statement.
-EXPECTED_HTTP = {"postgresql": 12, "sqlite": 13}
+EXPECTED_HTTP = {"postgresql": 11, "sqlite": 12}
 
 
 @contextmanager
