@@ -77,3 +77,19 @@ def test_reference_app_redeems_like_tokenmart(app, reference):
     db.session.rollback()  # SQLite: the session's BEGIN IMMEDIATE would block the auditor
     with db.engine.connect() as conn:
         assert audit_connection(conn, manifest["initial_stock"]) == []
+
+
+def test_inprocess_loop_redeems_through_the_wsgi_app(app, make_user, make_reward, token_for):
+    from loadtests.inprocess import redeem_loop
+
+    user = make_user("looper", coin=10)
+    reward = make_reward(price=2, currency="coin", stock=None)
+    manifest = {"rewards": {"unlimited_a": reward.id}, "tokens": [token_for(user)]}
+    db.session.commit()
+    user_id = user.id
+
+    status = redeem_loop(app, manifest, 3)
+
+    db.session.rollback()
+    assert status.startswith("201")
+    assert balances_of(user_id)["coin"] == 4

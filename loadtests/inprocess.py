@@ -1,0 +1,101 @@
+"""Time one redemption with no HTTP and no load generator: where a request's CPU goes.
+
+    flask --app wsgi mall seed-load --users 1000 --hot-stock 100000 --out /tmp/m.json
+    python -m loadtests.inprocess --database-url URL --manifest /tmp/m.json -n 300
+    python -m loadtests.inprocess ... --target reference       # the raw-SQL reference
+    python -m loadtests.inprocess ... --profile                # cProfile, top 40
+
+Why: on this 2-core machine Locust, gunicorn and PostgreSQL share the CPU, so bench.sh
+figures move with everything else running. Calling the WSGI app in a loop, one thread,
+isolates the cost of one redemption (framework plus round trips) and is what a change to
+the hot path should be judged by first. Redeems the unlimited reward, so it never sells
+out; use a throw-away database (it writes real redemptions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+BODY = json.dumps({"shipping_address": "1 Load Test Road, Shanghai"}).encode()
+
+
+def _wsgi_app(target: str, database_url: str) -> Callable[..., Any]:
+    if target == "reference":
+        os.environ["REFERENCE_DATABASE_URL"] = database_url
+        from loadtests import reference_app
+
+        return reference_app.app
+    from tokenmart import create_app
+
+    return create_app({
+        "DATABASE_URL": database_url, "AUTO_UPGRADE_DB": False, "SCHEDULER_IN_PROCESS": False,
+        "TOKENMART_ENV": "production", "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "inprocess-bench-" + "x" * 40,
+    })
+
+
+def redeem_loop(app: Callable[..., Any], manifest: dict[str, Any], n: int, offset: int = 0) -> str:
+    """Redeem n times through the WSGI callable; returns the last status line."""
+    reward_id = manifest["rewards"]["unlimited_a"]
+    tokens = manifest["tokens"]
+    status = ""
+
+    def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        nonlocal status
+        status = line
+
+    for i in range(n):
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": f"/api/v1/rewards/{reward_id}/redemptions",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(BODY), "wsgi.errors": sys.stderr,
+            "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(BODY)),
+            "HTTP_AUTHORIZATION": f"Bearer {tokens[(i + offset) % len(tokens)]}",
+            "HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex,
+        }
+        for chunk in app(environ, start_response):
+            del chunk
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--manifest", required=True)
+    parser.add_argument("-n", type=int, default=300, help="timed redemptions")
+    parser.add_argument("--target", choices=("tokenmart", "reference"), default="tokenmart")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the loop")
+    args = parser.parse_args(argv)
+    with open(args.manifest) as fh:
+        manifest = json.load(fh)
+    app = _wsgi_app(args.target, args.database_url)
+    print(f"warming up ({args.target})...", flush=True)
+    redeem_loop(app, manifest, 30)
+    started = time.perf_counter()
+    status = redeem_loop(app, manifest, args.n, offset=30)
+    elapsed = time.perf_counter() - started
+    if not status.startswith("201"):
+        print(f"last response was {status!r}, not 201: fix the database or manifest first",
+              file=sys.stderr)
+        return 1
+    print(f"{args.target}: {args.n} redemptions, {elapsed / args.n * 1000:.2f} ms each, "
+          f"{args.n / elapsed:.0f}/s on one thread")
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(redeem_loop, app, manifest, args.n, args.n + 30)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
