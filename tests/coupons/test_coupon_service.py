@@ -46,10 +46,12 @@ def test_claim_issues_unguessable_code_with_contract_shape(make_user: Any, make_
     with time_machine.travel(NOW, tick=False):
         coupon = claim_coupon(template.id, alice.id)
         db.session.commit()
+        # the status is the one a user sees at that moment; read it while NOW still holds
+        # (outside, the coupon's 7 days ran out on 2026-11-29 and it reads "expired")
+        data = service.coupon_json(coupon)
     assert len(coupon.code) == CODE_LENGTH and set(coupon.code) <= set(CODE_ALPHABET)
     other = service.issue_coupon(template.id, alice.id, source="grant")
     assert other.code != coupon.code
-    data = service.coupon_json(coupon)
     assert data == {"id": coupon.id, "code": coupon.code, "template_id": template.id,
                     "name": "5 off", "kind": "amount_off", "value": 500, "status": "active",
                     "expires_at": (NOW + timedelta(days=7)).isoformat()}
