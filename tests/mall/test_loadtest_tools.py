@@ -88,8 +88,21 @@ def test_inprocess_loop_redeems_through_the_wsgi_app(app, make_user, make_reward
     db.session.commit()
     user_id = user.id
 
-    status = redeem_loop(app, manifest, 3)
+    statuses = redeem_loop(app, manifest, 3)
 
     db.session.rollback()
-    assert status.startswith("201")
+    assert statuses == {"201 CREATED": 3}
     assert balances_of(user_id)["coin"] == 4
+
+
+def test_inprocess_loop_counts_every_refusal(app, make_user, make_reward, token_for):
+    from loadtests.inprocess import redeem_loop
+
+    user = make_user("poor", coin=3)
+    reward = make_reward(price=2, currency="coin", stock=None)
+    manifest = {"rewards": {"unlimited_a": reward.id}, "tokens": [token_for(user)]}
+    db.session.commit()
+
+    statuses = redeem_loop(app, manifest, 3)
+
+    assert statuses == {"201 CREATED": 1, "409 CONFLICT": 2}

@@ -236,9 +236,9 @@ def _apply(
         (leg for leg in legs if isinstance(leg.account, UserAccountRef)),
         key=lambda leg: (leg.account.user_id, leg.currency),  # type: ignore[union-attr]
     )
+    a = _ACCOUNTS.c
     for leg in user_legs:
         uid = leg.account.user_id  # type: ignore[union-attr]
-        a = _ACCOUNTS.c
         stmt = (
             sa.update(_ACCOUNTS)
             .where(a.user_id == uid, a.currency == leg.currency)
