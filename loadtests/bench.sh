@@ -5,14 +5,21 @@
 # user count, worker RSS at start and end, then the audit. Prints a summary and the
 # throughput ratio tokenmart / reference. Exits 1 if an audit or a request failed.
 #
-#   loadtests/bench.sh                         # 30 s per phase, 64 users, both databases
-#   BENCH_DURATION=120s loadtests/bench.sh     # the 2-minute memory check
+# The host's speed drifts by up to 2x within minutes, so the two targets run in
+# alternating rounds (ABBA: tokenmart, reference, reference, tokenmart, ...) and the
+# ratio is taken over the sums: a steady drift then weighs on both alike.
+#
+#   loadtests/bench.sh                         # 2 rounds x 30 s per target, both databases
+#   BENCH_DURATION=120s BENCH_ROUNDS=1 loadtests/bench.sh   # the 2-minute memory check
 #   BENCH_DATABASES=postgresql BENCH_TARGETS=tokenmart loadtests/bench.sh
+#   BENCH_PACE=4 loadtests/bench.sh            # latency at a set load: each user 4 redemptions/s
 #
 # Settings (environment): BENCH_PG_URL (admin URL of a PostgreSQL server, default
 # postgresql://postgres@127.0.0.1/postgres), BENCH_DB_NAME (tokenmart_bench; dropped and
 # re-created!), BENCH_DURATION, BENCH_USERS (Locust users), BENCH_SEED_USERS, BENCH_WORKERS,
-# BENCH_PORT, BENCH_LOCUST_CLASS (Redeemer | Shopper), VENV (default .venv).
+# BENCH_PORT, BENCH_LOCUST_CLASS (Redeemer | Shopper), BENCH_ROUNDS (2), BENCH_PACE
+# (redemptions per second per Locust user; 0 = back to back, the throughput test),
+# VENV (default .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +35,8 @@ PORT="${BENCH_PORT:-8765}"
 CLASS="${BENCH_LOCUST_CLASS:-Redeemer}"
 DATABASES="${BENCH_DATABASES:-postgresql sqlite}"
 TARGETS="${BENCH_TARGETS:-tokenmart reference}"
+ROUNDS="${BENCH_ROUNDS:-2}"
+PACE="${BENCH_PACE:-0}"
 
 WORK="$(mktemp -d -t tokenmart-bench.XXXXXX)"
 GUNICORN_PID=""
@@ -96,8 +105,8 @@ worker_rss_kb() {  # total RSS of the gunicorn workers (children of the master)
   echo "$total"
 }
 
-phase() {  # $1 = database kind, $2 = tokenmart | reference
-  local kind="$1" target="$2" name="$1-$2" url
+phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round
+  local kind="$1" target="$2" name="$1-$2-r$3" url
   echo "=== $name: fresh database, migrate, seed"
   url="$(fresh_database "$kind")"
   export TOKENMART_DATABASE_URL="$url" TOKENMART_AUTO_UPGRADE=0
@@ -123,7 +132,7 @@ phase() {  # $1 = database kind, $2 = tokenmart | reference
   rss_start="$(worker_rss_kb)"
 
   echo "=== $name: locust $CLASS, $USERS users, $DURATION"
-  LOAD_MANIFEST="$WORK/$name.manifest.json" "$BIN/locust" -f loadtests/locustfile.py --headless \
+  LOAD_MANIFEST="$WORK/$name.manifest.json" LOAD_PACE="$PACE" "$BIN/locust" -f loadtests/locustfile.py --headless \
     -u "$USERS" -r "$USERS" -t "$DURATION" -H "http://127.0.0.1:$PORT" --csv "$WORK/$name" \
     --only-summary --loglevel WARNING --exit-code-on-error 0 "$CLASS" >"$WORK/$name.locust.log" 2>&1 || true
   rss_end="$(worker_rss_kb)"
@@ -152,26 +161,37 @@ PY
   fi
 }
 
+reversed_targets() { local out="" t; for t in $TARGETS; do out="$t $out"; done; echo "$out"; }
 for kind in $DATABASES; do
-  for target in $TARGETS; do
-    phase "$kind" "$target"
+  for round in $(seq 1 "$ROUNDS"); do
+    order="$TARGETS"
+    [ $((round % 2)) -eq 0 ] && order="$(reversed_targets)"
+    for target in $order; do
+      phase "$kind" "$target" "$round"
+    done
   done
 done
 
 echo
-echo "=== Results ($(date -u +%Y-%m-%dT%H:%MZ), $USERS users, $DURATION per phase, $WORKERS gunicorn workers, $CLASS)"
-printf "%-22s %9s %10s %6s %6s %6s %9s %8s %11s %9s %s\n" phase "req/s" "redeem/s" p50 p95 p99 requests failures "RSS start" "RSS end" audit
+pace_note="back to back"
+[ "$PACE" != 0 ] && pace_note="$PACE redemptions/s per user"
+echo "=== Results ($(date -u +%Y-%m-%dT%H:%MZ), $USERS users ($pace_note), $DURATION per phase, $ROUNDS round(s), $WORKERS gunicorn workers, $CLASS)"
+printf "%-25s %9s %10s %6s %6s %6s %9s %8s %11s %9s %s\n" phase "req/s" "redeem/s" p50 p95 p99 requests failures "RSS start" "RSS end" audit
 while IFS='|' read -r n rps red p50 p95 p99 count fails r0 r1 audit; do
-  printf "%-22s %9s %10s %6s %6s %6s %9s %8s %9sMB %7sMB %s\n" "$n" "$rps" "$red" "$p50" "$p95" "$p99" "$count" "$fails" "$r0" "$r1" "$audit"
+  printf "%-25s %9s %10s %6s %6s %6s %9s %8s %9sMB %7sMB %s\n" "$n" "$rps" "$red" "$p50" "$p95" "$p99" "$count" "$fails" "$r0" "$r1" "$audit"
 done <"$SUMMARY"
 for kind in $DATABASES; do
   "$BIN/python" - "$SUMMARY" "$kind" <<'PY'
 import sys
-rows = {l.split("|")[0]: l.split("|") for l in open(sys.argv[1]) if l.strip()}
-t, r = rows.get(f"{sys.argv[2]}-tokenmart"), rows.get(f"{sys.argv[2]}-reference")
-if t and r and float(r[2]):
-    print(f"{sys.argv[2]}: redemption throughput tokenmart / reference = "
-          f"{float(t[2]) / float(r[2]):.2f}")
+kind = sys.argv[2]
+rows = [line.rstrip("\n").split("|") for line in open(sys.argv[1]) if line.strip()]
+def rate(target):
+    return [float(r[2]) for r in rows if r[0].startswith(f"{kind}-{target}-")]
+t, r = rate("tokenmart"), rate("reference")
+if t and r and sum(r):
+    per_round = ", ".join(f"{a / b:.2f}" for a, b in zip(t, r, strict=False) if b)
+    print(f"{kind}: redemption throughput tokenmart / reference = {sum(t) / sum(r):.2f} "
+          f"(sums over {len(t)} round(s); per round: {per_round})")
 PY
 done
 exit "$STATUS"

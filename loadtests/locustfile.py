@@ -5,8 +5,10 @@
 
 - `Shopper` (realistic): browses the mall, checks the wallet, redeems the hot limited
   reward, the voucher reward or an unlimited one.
-- `Redeemer` (the benchmark): only redeems, as fast as it can; also runs against the
-  raw-SQL reference app (loadtests/reference_app.py), which serves only this path.
+- `Redeemer` (the benchmark): only redeems, back to back (the throughput test), or with
+  LOAD_PACE=N at N redemptions per second per user (latency at a set load); also runs
+  against the raw-SQL reference app (loadtests/reference_app.py), which serves only
+  this path.
 Expected outcomes are 201, 409 out_of_stock / insufficient_balance and 403
 limit_reached; anything else (5xx, other codes) is a failure. One redemption in ten is
 retried with the same Idempotency-Key and must get the identical response.
@@ -21,13 +23,14 @@ import random
 import uuid
 from typing import Any
 
-from locust import FastHttpUser, between, constant, task
+from locust import FastHttpUser, between, constant, constant_throughput, task
 
 _MANIFEST = json.load(open(os.environ.get("LOAD_MANIFEST", "loadtests/.manifest.json")))  # noqa: SIM115
 _TOKENS = itertools.cycle(_MANIFEST["tokens"])
 REWARDS: dict[str, int] = _MANIFEST["rewards"]
 EXPECTED = {(409, "out_of_stock"), (409, "insufficient_balance"), (403, "limit_reached")}
 RETRY_SHARE = float(os.environ.get("LOAD_RETRY_SHARE", "0.1"))
+PACE = float(os.environ.get("LOAD_PACE", "0") or 0)
 
 
 class _MallUser(FastHttpUser):
@@ -100,7 +103,7 @@ class Shopper(_MallUser):
 class Redeemer(_MallUser):
     """Benchmark user: redeems back to back, the hot reward and the unlimited ones."""
 
-    wait_time = constant(0)
+    wait_time = constant_throughput(PACE) if PACE > 0 else constant(0)
 
     @task(1)
     def redeem_hot(self) -> None:

@@ -149,3 +149,19 @@ def test_catalogs_compile_safely_from_many_processes_at_once(tmp_path: Any) -> N
     assert errors == []
     assert (po_dir / "messages.mo").stat().st_size > 1000
     assert not list(po_dir.glob("*.tmp"))
+
+
+def test_api_ignores_the_session_cookie(client: Any, make_user: Any) -> None:
+    """The API is bearer-only: a signed-in browser's cookie is not even read there."""
+    import flask
+
+    make_user("alice", flower=12)
+    sign_in(client, "alice")
+    with client:
+        assert client.get("/wallet").status_code == 200  # the cookie works for pages
+        assert "_user_id" in flask.session
+        resp = client.get("/api/v1/me")
+        assert resp.status_code == 401
+        assert dict(flask.session) == {}  # the API request saw an empty session
+        assert "Set-Cookie" not in resp.headers
+    assert client.get("/wallet").status_code == 200  # and the cookie was left alone

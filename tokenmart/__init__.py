@@ -129,17 +129,19 @@ def _register_domains(app: Flask) -> None:
 
 
 def _register_plumbing(app: Flask) -> None:
+    from tokenmart.core.sessions import WebOnlySessionInterface
     from tokenmart.core.web import register_template_helpers
     from tokenmart.extensions import csrf, db
 
     register_template_helpers(app)
+    app.session_interface = WebOnlySessionInterface()
 
     @app.before_request
     def _request_id() -> None:
         # A request may share an outer app context (tests, CLI): forget per-request state.
         from flask_babel import refresh
 
-        for key in ("api_user", "audit_recorded", "db_committed", "_login_user"):
+        for key in ("api_caller", "api_user", "audit_recorded", "db_committed", "_login_user"):
             g.pop(key, None)
         refresh()
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex

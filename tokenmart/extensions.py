@@ -31,9 +31,9 @@ class Base(DeclarativeBase):
 
 def rate_limit_key() -> str:
     """Limit signed-in callers per user (API token or session), everyone else per IP."""
-    user = getattr(g, "api_user", None)
-    if user is not None:
-        return f"user:{user.id}"
+    caller = getattr(g, "api_caller", None)
+    if caller is not None:
+        return f"user:{caller.id}"
     if current_user and current_user.is_authenticated:
         return f"user:{current_user.id}"
     return f"ip:{get_remote_address() or request.remote_addr}"

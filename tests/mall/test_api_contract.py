@@ -24,3 +24,15 @@ def test_openapi_documents_the_mall(client):
                  "/api/v1/admin/rewards/{reward_id}/voucher-codes",
                  "/api/v1/admin/redemptions/{redemption_id}/ship"):
         assert path in paths, path
+
+
+def test_redeem_response_matches_its_documented_schema():
+    """The hot path writes its JSON by hand; it must say what the OpenAPI schema says."""
+    from tokenmart.mall.schemas import RedeemResultSchema
+    from tokenmart.mall.service import RedeemResult
+
+    result = RedeemResult(id=7, price=30, currency="coin", balance_after=170,
+                          grant={"type": "voucher_codes", "voucher_code": "ABC-1"})
+    schema = RedeemResultSchema()
+    assert set(result.as_json()) == set(schema.fields)
+    assert schema.dump(result) == result.as_json()

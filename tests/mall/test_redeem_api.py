@@ -132,3 +132,24 @@ def test_replay_returns_first_response_and_does_nothing_more(make_user, make_rew
     assert db.session.execute(sa.select(sa.func.count()).select_from(Redemption)).scalar() == 1
     assert balances_of(erin.id)["flower"] == 90
     assert system_balance(BURN.code, "flower") == 10
+
+
+def test_redeem_body_errors_have_the_api_shapes(make_user, make_reward, api):
+    """The hot path parses its body by hand (core.api.json_body): same errors as elsewhere."""
+    user = make_user("bodycheck", flower=100)
+    reward = make_reward(price=10, stock=5)
+    client = api(user)
+    path = f"/api/v1/rewards/{reward.id}/redemptions"
+    malformed = client.post(path, data=b'{"shipping_address": ',
+                            content_type="application/json", key=new_key())
+    assert (malformed.status_code, malformed.json["error"]["code"]) == (400, "bad_request")
+    wrong_type = client.post(path, {"shipping_address": 12}, key=new_key())
+    assert (wrong_type.status_code, wrong_type.json["error"]["code"]) == (422, "validation_error")
+    assert set(wrong_type.json["error"]["details"]["fields"]) == {"shipping_address"}
+    unknown = client.post(path, {"shipping_address": "1 Road", "x": 1}, key=new_key())
+    assert unknown.status_code == 422 and "x" in unknown.json["error"]["details"]["fields"]
+    not_an_object = client.post(path, ["1 Road"], key=new_key())
+    assert not_an_object.status_code == 422
+    # none of the refusals moved anything; a good body still redeems
+    assert client.get("/api/v1/me").json["balances"]["flower"] == 100
+    assert client.post(path, {"shipping_address": "1 Road"}, key=new_key()).status_code == 201

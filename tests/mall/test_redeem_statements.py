@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests.conftest import new_key
+from tokenmart.core import rawsql
 from tokenmart.extensions import db
 
 #: redeem_reward() for a limited-stock physical reward with a per-user limit:
@@ -25,16 +26,22 @@ EXPECTED_HTTP = {"postgresql": 11, "sqlite": 12}
 
 @contextmanager
 def counting() -> Iterator[list[str]]:
+    """Every statement sent, through SQLAlchemy or through core.rawsql's hot-path cursor."""
     statements: list[str] = []
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def record_raw(statement: str) -> None:
         statements.append(statement.split(None, 1)[0].upper())
 
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        record_raw(statement)
+
     sa.event.listen(db.engine, "before_cursor_execute", record)
+    rawsql.statement_listeners.append(record_raw)
     try:
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", record)
+        rawsql.statement_listeners.remove(record_raw)
 
 
 def test_service_statement_count(make_user, make_reward, app):

@@ -16,7 +16,7 @@ from flask import abort, g, request
 from flask_login import current_user, login_required
 
 from tokenmart.accounts.models import User
-from tokenmart.accounts.service import user_for_token
+from tokenmart.accounts.service import ApiCaller, caller_for_token
 from tokenmart.errors import Forbidden, Unauthorized
 from tokenmart.extensions import db, login_manager
 
@@ -31,22 +31,41 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def load_api_user() -> User:
+def load_api_caller() -> ApiCaller:
+    """Authenticate the bearer token (one statement); 401 `unauthorized` without a valid one."""
     token = _bearer_token()
-    user = user_for_token(token) if token else None
-    if user is None:
+    caller = caller_for_token(token) if token else None
+    if caller is None:
         raise Unauthorized(
             "Send 'Authorization: Bearer <token>' with a valid token "
             "(POST /api/v1/auth/tokens gives one)."
         )
-    g.api_user = user
-    return user
+    g.api_caller = caller
+    return caller
+
+
+def current_api_caller() -> ApiCaller:
+    """The authenticated caller (id, tier, locale, roles) of this API request."""
+    caller = getattr(g, "api_caller", None)
+    if caller is None:
+        raise Unauthorized()
+    return caller
+
+
+def load_api_user() -> User:
+    """Authenticate the bearer token and load the caller's whole `User`."""
+    load_api_caller()
+    return current_api_user()
 
 
 def current_api_user() -> User:
+    """The caller's whole `User`, loaded on first use (most views need only the caller)."""
     user = getattr(g, "api_user", None)
     if user is None:
-        raise Unauthorized()
+        user = db.session.get(User, current_api_caller().id)
+        if user is None:  # deleted since the token was checked
+            raise Unauthorized()
+        g.api_user = user
     return user
 
 
@@ -58,12 +77,12 @@ def auth_required(
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user = load_api_user()
-            if role is not None and not (user.has_role(role) or user.is_admin):
+            caller = load_api_caller()
+            if role is not None and not (caller.has_role(role) or caller.is_admin):
                 raise Forbidden(f"This needs the {role} role.")
             result = fn(*args, **kwargs)
             if role == "admin":
-                _audit_if_changed(user.id, result)
+                _audit_if_changed(caller.id, result)
             return result
 
         wrapper.__dict__[AUTH_MARK] = role or "user"

@@ -39,23 +39,7 @@ def is_postgres(bind: Any) -> bool:
     return bind.dialect.name == "postgresql"
 
 
-def dialect_insert(table: Any) -> Any:
-    """The database's own INSERT construct, which knows ON CONFLICT (PostgreSQL, SQLite)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from tokenmart.extensions import db
-
-    return (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert(table)
-
-
-def insert_or_ignore(model: Any, *conflict_columns: str) -> Any:
-    """`INSERT ... ON CONFLICT (cols) DO NOTHING` on PostgreSQL and SQLite alike.
-
-    With `.returning(...)` a conflicting row yields no result instead of raising, so no
-    savepoint is needed; on PostgreSQL a concurrent uncommitted twin makes it wait for
-    that transaction, then do nothing if the twin committed.
-    """
-    return dialect_insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns))
+_capped_counters: dict[tuple[str, tuple[str, ...], str], Any] = {}
 
 
 def bump_capped_counter(table: Any, keys: dict[str, Any], cap: int, column: str = "count") -> bool:
@@ -64,18 +48,24 @@ def bump_capped_counter(table: Any, keys: dict[str, Any], cap: int, column: str 
     The one place for "at most N per user (per day, per reward...)": a single upsert
     (`INSERT .. ON CONFLICT (keys) DO UPDATE SET n = n + 1 WHERE n < cap`), so the
     database decides under any concurrency. `keys` must be the table's primary key.
-    Returns True when counted, False at the cap. Only flushes.
+    Returns True when counted, False at the cap. Only flushes. Raw SQL (core.rawsql):
+    the per-user redemption limit runs it on the hot path.
     """
-    from tokenmart.extensions import db
+    from tokenmart.core import rawsql
 
     if cap <= 0:
         return False
-    count = table.c[column]
-    stmt = (
-        dialect_insert(table)
-        .values(**keys, **{column: 1})
-        .on_conflict_do_update(index_elements=list(keys), set_={column: count + 1},
-                               where=count < cap)
-        .returning(count)
-    )
-    return db.session.execute(stmt).first() is not None
+    cache_key = (table.name, tuple(keys), column)
+    sql = _capped_counters.get(cache_key)
+    if sql is None:
+        names = [table.c[k].name for k in keys] + [table.c[column].name]
+        values = ", ".join(f":{k}" for k in keys)
+        n = f"{table.name}.{column}"
+        sql = _capped_counters[cache_key] = rawsql.SQL(
+            f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({values}, 1) "  # noqa: S608 - table metadata only
+            f"ON CONFLICT ({', '.join(names[:-1])}) DO UPDATE SET {column} = {n} + 1 "
+            f"WHERE {n} < :cap RETURNING {column}"
+        )
+    params = {k: rawsql.db_value(v) for k, v in keys.items()}
+    params["cap"] = cap
+    return rawsql.fetchone(sql, params) is not None

@@ -53,7 +53,7 @@ def select_locale() -> str:
         forced = request.args.get("lang")
         if forced in supported:
             return forced
-        user = getattr(g, "api_user", None) or (
+        user = getattr(g, "api_caller", None) or (
             current_user if current_user and current_user.is_authenticated else None
         )
         if user is not None and getattr(user, "locale", None) in supported:

@@ -23,14 +23,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import Response, current_app, g, make_response, request
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tokenmart.core import rawsql
 from tokenmart.core.clock import utcnow
-from tokenmart.core.db import UTCDateTime, insert_or_ignore
+from tokenmart.core.db import UTCDateTime
 from tokenmart.errors import BadRequest, DomainError, Unauthorized
 from tokenmart.extensions import db
 
@@ -54,12 +55,6 @@ class IdempotencyRecord(db.Model):
     )
 
 
-#: the Core table for the claim and the stored response: both run on every retried
-#: POST (the redemption hot path among them), where ORM-enabled DML costs more CPU
-#: than the statements themselves.
-_RECORDS: sa.Table = IdempotencyRecord.__table__  # type: ignore[assignment]
-
-
 class IdempotencyKeyReused(DomainError):
     status, code = 422, "idempotency_key_reused"
     message = "This Idempotency-Key was already used for a different request."
@@ -78,7 +73,7 @@ def _fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _replay(record: IdempotencyRecord | sa.Row[Any], fingerprint: str) -> Response:
+def _replay(record: _Stored, fingerprint: str) -> Response:
     if record.fingerprint != fingerprint:
         raise IdempotencyKeyReused()
     resp = Response(record.response_body or "", status=record.status_code or 200,
@@ -87,15 +82,30 @@ def _replay(record: IdempotencyRecord | sa.Row[Any], fingerprint: str) -> Respon
     return resp
 
 
-def _lookup(user_id: int, key: str) -> sa.Row[Any] | None:
-    return db.session.execute(
-        sa.select(
-            IdempotencyRecord.id,
-            IdempotencyRecord.fingerprint,
-            IdempotencyRecord.status_code,
-            IdempotencyRecord.response_body,
-        ).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
-    ).first()
+# Raw SQL (core.rawsql): the claim and the stored response run on every retried POST,
+# the redemption hot path among them.
+_CLAIM = rawsql.SQL("""
+    INSERT INTO idempotency_records (user_id, key, fingerprint, created_at)
+    VALUES (:user_id, :key, :fingerprint, :created_at)
+    ON CONFLICT (user_id, key) DO NOTHING RETURNING id""")
+_STORE = rawsql.SQL("""
+    UPDATE idempotency_records SET status_code = :status_code, response_body = :body
+    WHERE id = :id""")
+_LOOKUP = rawsql.SQL("""
+    SELECT id, fingerprint, status_code, response_body FROM idempotency_records
+    WHERE user_id = :user_id AND key = :key""")
+
+
+class _Stored(NamedTuple):
+    id: int
+    fingerprint: str
+    status_code: int | None
+    response_body: str | None
+
+
+def _lookup(user_id: int, key: str) -> _Stored | None:
+    row = rawsql.fetchone(_LOOKUP, {"user_id": user_id, "key": key})
+    return _Stored(*row) if row is not None else None
 
 
 def require_key() -> str:
@@ -130,8 +140,8 @@ def idempotent(
 def _make_idempotent(view: Callable[..., Any], required: bool) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        user = getattr(g, "api_user", None)
-        if user is None:
+        caller = getattr(g, "api_caller", None)
+        if caller is None:
             raise Unauthorized()
         if not required and not request.headers.get(HEADER, "").strip():
             try:
@@ -148,13 +158,12 @@ def _make_idempotent(view: Callable[..., Any], required: bool) -> Callable[..., 
         fingerprint = _fingerprint()
         # Claim the key; one statement, no savepoint. A conflict means an earlier (or a
         # concurrent, now committed) request owns it: replay what it stored.
-        record_id = db.session.execute(
-            insert_or_ignore(_RECORDS, "user_id", "key")
-            .values(user_id=user.id, key=key, fingerprint=fingerprint, created_at=utcnow())
-            .returning(_RECORDS.c.id)
-        ).scalar()
-        if record_id is None:
-            existing = _lookup(user.id, key)
+        claimed = rawsql.fetchone(_CLAIM, {
+            "user_id": caller.id, "key": key, "fingerprint": fingerprint,
+            "created_at": rawsql.db_datetime(utcnow()),
+        })
+        if claimed is None:
+            existing = _lookup(caller.id, key)
             db.session.rollback()
             if existing is None:  # pragma: no cover - the conflicting row must exist
                 raise RuntimeError("idempotency record vanished during a conflict")
@@ -165,11 +174,8 @@ def _make_idempotent(view: Callable[..., Any], required: bool) -> Callable[..., 
             db.session.rollback()  # release row locks now; nothing of a refusal may commit
             raise
         if response.status_code < 400:
-            db.session.execute(
-                sa.update(_RECORDS)
-                .where(_RECORDS.c.id == record_id)
-                .values(status_code=response.status_code, response_body=response.get_data(as_text=True))
-            )
+            rawsql.execute(_STORE, {"id": claimed[0], "status_code": response.status_code,
+                                    "body": response.get_data(as_text=True)})
             db.session.commit()
         else:
             db.session.rollback()

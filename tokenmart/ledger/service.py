@@ -25,11 +25,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from tokenmart.core import rawsql
 from tokenmart.core.clock import utcnow
-from tokenmart.core.db import insert_or_ignore
 from tokenmart.errors import InsufficientBalance
 from tokenmart.extensions import db
-from tokenmart.ledger.models import CURRENCIES, Account, Entry, LedgerTransaction
+from tokenmart.ledger.models import CURRENCIES, Account, Entry
 from tokenmart.notifications import service as notifications
 
 
@@ -190,13 +190,39 @@ def post(
         return _apply(kind, legs, actor_id, idempotency_key, memo, details, notify, created_at)
 
 
-# Core tables, not ORM entities, for the writes every posting makes: an ORM-enabled
-# INSERT/UPDATE goes through SQLAlchemy's bulk-persistence layer, which costs more CPU
-# than the SQL itself, and it splits rows with different NULL columns into separate
-# INSERTs (the user and the system entry were two round trips).
-_TXNS: sa.Table = LedgerTransaction.__table__  # type: ignore[assignment]
-_ACCOUNTS: sa.Table = Account.__table__  # type: ignore[assignment]
-_ENTRIES: sa.Table = Entry.__table__  # type: ignore[assignment]
+# Raw SQL (core.rawsql) for the writes every posting makes: postings run on every
+# earning and spending request, the redemption hot path among them, where SQLAlchemy's
+# per-statement CPU was larger than the statements themselves. Both entries (or all of
+# them) go in one multi-row INSERT.
+_INSERT_TXN = rawsql.SQL("""
+    INSERT INTO ledger_transactions (kind, actor_id, idempotency_key, memo, details, created_at)
+    VALUES (:kind, :actor_id, :idempotency_key, :memo, :details, :created_at) RETURNING id""")
+_INSERT_KEYED_TXN = rawsql.SQL(_INSERT_TXN.text.replace(
+    "RETURNING id", "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"))
+_TXN_BY_KEY = rawsql.SQL("SELECT id FROM ledger_transactions WHERE idempotency_key = :key")
+_CREDIT_USER = rawsql.SQL("""
+    UPDATE accounts SET balance = balance + :amount
+    WHERE user_id = :user_id AND currency = :currency RETURNING id, balance""")
+#: the conditional debit: the database refuses to go below zero (and a CHECK backs it)
+_DEBIT_USER = rawsql.SQL("""
+    UPDATE accounts SET balance = balance + :amount
+    WHERE user_id = :user_id AND currency = :currency AND balance >= -:amount
+    RETURNING id, balance""")
+_ENTRY_COLUMNS = ("transaction_id", "account_id", "currency", "amount", "balance_after",
+                  "created_at")
+_insert_entries: dict[int, rawsql.SQL] = {}
+
+
+def _insert_entries_sql(n: int) -> rawsql.SQL:
+    """`INSERT INTO ledger_entries ... VALUES (...), (...)` for n rows (cached per n)."""
+    if n not in _insert_entries:
+        rows = ", ".join(
+            "(" + ", ".join(f":{c}_{i}" for c in _ENTRY_COLUMNS) + ")" for i in range(n)
+        )
+        _insert_entries[n] = rawsql.SQL(
+            f"INSERT INTO ledger_entries ({', '.join(_ENTRY_COLUMNS)}) VALUES {rows}"  # noqa: S608 - constants only
+        )
+    return _insert_entries[n]
 
 
 def _apply(
@@ -209,66 +235,49 @@ def _apply(
     notify: bool,
     created_at: datetime,
 ) -> Posted:
-    insert = (
-        insert_or_ignore(_TXNS, "idempotency_key")
-        if idempotency_key is not None else sa.insert(_TXNS)
+    at = rawsql.db_datetime(created_at)
+    inserted = rawsql.fetchone(
+        _INSERT_KEYED_TXN if idempotency_key is not None else _INSERT_TXN,
+        {"kind": kind, "actor_id": actor_id, "idempotency_key": idempotency_key, "memo": memo,
+         "details": rawsql.db_json(details), "created_at": at},
     )
-    txn_id = db.session.execute(
-        insert.values(
-            kind=kind,
-            actor_id=actor_id,
-            idempotency_key=idempotency_key,
-            memo=memo,
-            details=details,
-            created_at=created_at,
-        ).returning(_TXNS.c.id)
-    ).scalar()
-    if txn_id is None:  # this key was posted before (or by a racer that committed first)
-        existing = db.session.execute(
-            sa.select(LedgerTransaction.id)
-            .where(LedgerTransaction.idempotency_key == idempotency_key)
-        ).scalar_one()
+    if inserted is None:  # this key was posted before (or by a racer that committed first)
+        existing = rawsql.scalar_one(_TXN_BY_KEY, {"key": idempotency_key})
         return Posted(transaction_id=existing, created=False)
+    txn_id = inserted[0]
 
-    entries: list[dict[str, Any]] = []
+    entries: list[tuple[int, str, int, int | None]] = []
     balances: dict[tuple[int, str], int] = {}
     user_legs = sorted(
         (leg for leg in legs if isinstance(leg.account, UserAccountRef)),
         key=lambda leg: (leg.account.user_id, leg.currency),  # type: ignore[union-attr]
     )
-    a = _ACCOUNTS.c
     for leg in user_legs:
         uid = leg.account.user_id  # type: ignore[union-attr]
-        stmt = (
-            sa.update(_ACCOUNTS)
-            .where(a.user_id == uid, a.currency == leg.currency)
-            .values(balance=a.balance + leg.amount)
-            .returning(a.id, a.balance)
+        row = rawsql.fetchone(
+            _DEBIT_USER if leg.amount < 0 else _CREDIT_USER,
+            {"amount": leg.amount, "user_id": uid, "currency": leg.currency},
         )
-        if leg.amount < 0:
-            stmt = stmt.where(a.balance >= -leg.amount)
-        row = db.session.execute(stmt).first()
         if row is None:
             if leg.amount < 0:
                 raise InsufficientBalance(
                     details={"currency": leg.currency, "required": -leg.amount}
                 )
             raise LookupError(f"user {uid} has no {leg.currency} account")
-        balances[(uid, leg.currency)] = row.balance
-        entries.append(
-            {"account_id": row.id, "amount": leg.amount, "balance_after": row.balance,
-             "currency": leg.currency}
-        )
+        balances[(uid, leg.currency)] = row[1]
+        entries.append((row[0], leg.currency, leg.amount, row[1]))
     for leg in legs:
         if isinstance(leg.account, SystemAccountRef):
-            entries.append(
-                {"account_id": system_account_id(leg.account.code, leg.currency),
-                 "amount": leg.amount, "balance_after": None, "currency": leg.currency}
-            )
-    for e in entries:
-        e["transaction_id"] = txn_id
-        e["created_at"] = created_at
-    db.session.execute(sa.insert(_ENTRIES), entries)  # one multi-row INSERT
+            entries.append((system_account_id(leg.account.code, leg.currency), leg.currency,
+                            leg.amount, None))
+    params: dict[str, Any] = {}
+    for i, (account_id, currency, amount, balance_after) in enumerate(entries):
+        params.update({
+            f"transaction_id_{i}": txn_id, f"account_id_{i}": account_id,
+            f"currency_{i}": currency, f"amount_{i}": amount,
+            f"balance_after_{i}": balance_after, f"created_at_{i}": at,
+        })
+    rawsql.execute(_insert_entries_sql(len(entries)), params)
 
     if notify:
         for leg in user_legs:

@@ -20,13 +20,14 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tokenmart.audit import service as audit
+from tokenmart.core import rawsql
 from tokenmart.core.clock import utcnow
 from tokenmart.core.db import bump_capped_counter
 from tokenmart.core.pagination import Page, paginate
@@ -70,11 +71,52 @@ register_kind(
 
 # ---------------------------------------------------------------- the hot path
 
-# The hot path uses Core tables, not ORM entities: an ORM-enabled INSERT/UPDATE goes
-# through SQLAlchemy's bulk-persistence layer, which costs more CPU than the SQL itself.
-_REWARDS: sa.Table = Reward.__table__  # type: ignore[assignment]
-_CODES: sa.Table = VoucherCode.__table__  # type: ignore[assignment]
-_REDEMPTIONS: sa.Table = Redemption.__table__  # type: ignore[assignment]
+# The hot path is raw SQL (core.rawsql): SQLAlchemy's per-statement CPU was larger
+# than the statements themselves, and this path is what the load tests hammer.
+_OPEN_REWARD = rawsql.SQL("""
+    SELECT id, name, currency, price, tier_prices, stock, per_user_limit, grant_type,
+           coupon_template_id, coupon_pack_id
+    FROM rewards
+    WHERE id = :id AND active = :true
+      AND (starts_at IS NULL OR starts_at <= :now) AND (ends_at IS NULL OR ends_at > :now)""")
+_TAKE_STOCK = rawsql.SQL("""
+    UPDATE rewards SET stock = stock - 1
+    WHERE id = :id AND active = :true AND stock > 0 RETURNING stock""")
+# SKIP LOCKED lets concurrent buyers take different codes on PostgreSQL; SQLite has no
+# row locks, and BEGIN IMMEDIATE already serialises writers there.
+_TAKE_CODE = {
+    "postgresql": rawsql.SQL("""
+        UPDATE voucher_codes SET assigned = :true
+        WHERE id = (SELECT id FROM voucher_codes
+                    WHERE reward_id = :reward_id AND assigned = :false
+                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING id, code"""),
+    "sqlite": rawsql.SQL("""
+        UPDATE voucher_codes SET assigned = :true
+        WHERE id = (SELECT id FROM voucher_codes
+                    WHERE reward_id = :reward_id AND assigned = :false ORDER BY id LIMIT 1)
+        RETURNING id, code"""),
+}
+_INSERT_REDEMPTION = rawsql.SQL("""
+    INSERT INTO redemptions (reward_id, user_id, price, currency, ledger_transaction_id,
+                             voucher_code_id, voucher_code, shipping_address, shipping_status,
+                             created_at)
+    VALUES (:reward_id, :user_id, :price, :currency, :ledger_transaction_id, :voucher_code_id,
+            :voucher_code, :shipping_address, :shipping_status, :created_at)
+    RETURNING id""")
+
+
+class _OpenReward(NamedTuple):
+    id: int
+    name: str
+    currency: str
+    price: int
+    tier_prices: Any
+    stock: int | None
+    per_user_limit: int | None
+    grant_type: str
+    coupon_template_id: int | None
+    coupon_pack_id: int | None
 
 
 @dataclass(frozen=True)
@@ -84,6 +126,10 @@ class RedeemResult:
     currency: str
     balance_after: int
     grant: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "price": self.price, "currency": self.currency,
+                "balance_after": self.balance_after, "grant": self.grant}
 
 
 def _is_open(reward: Any, now: datetime) -> bool:
@@ -103,35 +149,16 @@ def _count_redemption(reward_id: int, user_id: int, limit: int) -> None:
 
 
 def _take_stock(reward_id: int) -> None:
-    t = _REWARDS
-    taken = db.session.execute(
-        sa.update(t)
-        .where(t.c.id == reward_id, t.c.active.is_(True), t.c.stock > 0)
-        .values(stock=t.c.stock - 1)
-        .returning(t.c.stock)
-    ).first()
-    if taken is None:
+    if rawsql.fetchone(_TAKE_STOCK, {"id": reward_id, "true": True}) is None:
         raise OutOfStock()
 
 
 def _take_voucher_code(reward_id: int) -> tuple[int, str]:
-    # SKIP LOCKED lets concurrent buyers take different codes on PostgreSQL; SQLite
-    # compiles it away, and BEGIN IMMEDIATE already serialises writers there.
-    t = _CODES
-    free = (
-        sa.select(t.c.id)
-        .where(t.c.reward_id == reward_id, t.c.assigned.is_(False))
-        .order_by(t.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    row = db.session.execute(
-        sa.update(t).where(t.c.id == free).values(assigned=True).returning(t.c.id, t.c.code)
-    ).first()
+    row = rawsql.fetchone(_TAKE_CODE[rawsql.dialect_name()],
+                          {"reward_id": reward_id, "true": True, "false": False})
     if row is None:
         raise OutOfStock("This reward has no codes left.")
-    return row.id, row.code
+    return row[0], row[1]
 
 
 def _grant_coupon(
@@ -189,16 +216,11 @@ def redeem_reward(
     Raises RewardNotFound (404), ValidationError (422, missing shipping address),
     LimitReached (403 limit_reached), InsufficientBalance (409), OutOfStock (409).
     """
-    t = _REWARDS
-    reward = db.session.execute(
-        sa.select(
-            t.c.id, t.c.name, t.c.currency, t.c.price, t.c.tier_prices, t.c.stock,
-            t.c.per_user_limit, t.c.active, t.c.starts_at, t.c.ends_at, t.c.grant_type,
-            t.c.coupon_template_id, t.c.coupon_pack_id,
-        ).where(t.c.id == reward_id)
-    ).first()
-    if reward is None or not _is_open(reward, utcnow()):
+    now = rawsql.db_datetime(utcnow())
+    row = rawsql.fetchone(_OPEN_REWARD, {"id": reward_id, "true": True, "now": now})
+    if row is None:
         raise RewardNotFound()
+    reward = _OpenReward(*row)
     address = (shipping_address or "").strip()
     if reward.grant_type == "physical" and not address:
         raise ValidationError(
@@ -207,7 +229,7 @@ def redeem_reward(
         )
     if reward.stock is not None and reward.stock <= 0:
         raise OutOfStock()  # fast refusal once sold out; the UPDATE below is the real guard
-    price = tier_price(reward.tier_prices, reward.price, tier)
+    price = tier_price(rawsql.from_db_json(reward.tier_prices), reward.price, tier)
 
     if reward.per_user_limit is not None:
         _count_redemption(reward.id, user_id, reward.per_user_limit)
@@ -222,16 +244,12 @@ def redeem_reward(
     if reward.grant_type == "voucher_codes":
         voucher_id, voucher_code = _take_voucher_code(reward.id)
     physical = reward.grant_type == "physical"
-    redemption_id = db.session.execute(
-        sa.insert(_REDEMPTIONS)
-        .values(
-            reward_id=reward.id, user_id=user_id, price=price, currency=reward.currency,
-            ledger_transaction_id=posted.transaction_id, voucher_code_id=voucher_id,
-            voucher_code=voucher_code, shipping_address=address if physical else None,
-            shipping_status="pending" if physical else None, created_at=utcnow(),
-        )
-        .returning(_REDEMPTIONS.c.id)
-    ).scalar_one()
+    redemption_id = rawsql.scalar_one(_INSERT_REDEMPTION, {
+        "reward_id": reward.id, "user_id": user_id, "price": price, "currency": reward.currency,
+        "ledger_transaction_id": posted.transaction_id, "voucher_code_id": voucher_id,
+        "voucher_code": voucher_code, "shipping_address": address if physical else None,
+        "shipping_status": "pending" if physical else None, "created_at": now,
+    })
     grant = GRANTS[reward.grant_type](reward, user_id, redemption_id, voucher_code)
     return RedeemResult(
         id=redemption_id, price=price, currency=reward.currency,

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from tokenmart.core import rawsql
 from tokenmart.core.clock import utcnow
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.extensions import db
@@ -34,14 +35,18 @@ def render(notification: Notification) -> str:
     return renderer(notification.params)
 
 
+# Raw SQL (core.rawsql): every posting notifies, the redemption hot path among them.
+_INSERT = rawsql.SQL("""
+    INSERT INTO notifications (user_id, kind, params, link, created_at)
+    VALUES (:user_id, :kind, :params, :link, :created_at)""")
+
+
 def notify(user_id: int, kind: str, params: dict[str, Any], link: str | None = None) -> None:
-    # The Core table: this runs on the redemption hot path, and the ORM-enabled INSERT
-    # costs more CPU than the statement itself.
-    db.session.execute(
-        sa.insert(Notification.__table__).values(
-            user_id=user_id, kind=kind, params=params, link=link, created_at=utcnow()
-        )
-    )
+    """One notification for the user, in the caller's transaction."""
+    rawsql.execute(_INSERT, {
+        "user_id": user_id, "kind": kind, "params": rawsql.db_json(params), "link": link,
+        "created_at": rawsql.db_datetime(utcnow()),
+    })
 
 
 def notify_balance_change(

@@ -1,0 +1,173 @@
+"""Hand-written SQL on the session's own connection, for the few statements on hot paths.
+
+Why it exists: SQLAlchemy's Core execution (cache-key generation, compiled-statement
+lookup, execution context, result processing) costs about 0.15 ms of CPU per statement
+on top of the round trip itself (measured: 0.29 ms a SELECT through `session.execute`,
+0.14 ms through the DBAPI cursor, 0.13 ms with psycopg alone). Every posting, the
+idempotency claim and the capped counters run on the redemption path, where that
+overhead was most of the request; `loadtests/RESULTS.md` has the figures.
+
+What it keeps: the statements run on the DBAPI connection of the session's current
+transaction, so they commit or roll back with everything else (SQLite's
+BEGIN IMMEDIATE is issued by the session's begin event, as for any statement). Pending
+ORM changes are flushed first, as SQLAlchemy's autoflush would. DBAPI errors are
+re-raised as SQLAlchemy's (`IntegrityError`, `OperationalError`, ...), so callers and
+handlers see the same exceptions as with `session.execute`.
+
+What it does not do: no type processing. Pass datetimes through `db_datetime()` and
+JSON through `db_json()`; booleans and integers need nothing. Use this module only where
+a benchmark shows it matters; everything else speaks SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from tokenmart.extensions import db
+
+#: called with each statement's text before it runs (tests count statements with it,
+#: alongside SQLAlchemy's before_cursor_execute event)
+statement_listeners: list[Callable[[str], None]] = []
+
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+
+
+class SQL:
+    """One statement, written once with `:name` parameters, rendered once per dialect."""
+
+    __slots__ = ("text", "_pyformat")
+
+    def __init__(self, text: str) -> None:
+        if "%" in text or "::" in text:
+            raise ValueError("write casts as CAST(x AS t) and avoid '%' (psycopg pyformat)")
+        self.text = " ".join(text.split())
+        self._pyformat = _PARAM.sub(r"%(\1)s", self.text)
+
+    def for_dialect(self, name: str) -> str:
+        # sqlite3 takes :name itself; psycopg wants %(name)s.
+        return self._pyformat if name == "postgresql" else self.text
+
+    def __repr__(self) -> str:
+        return f"SQL({self.text!r})"
+
+
+def dialect_name() -> str:
+    return db.engine.dialect.name
+
+
+#: session.info key: the DBAPI connection of the session's current transaction and its
+#: dialect name, remembered at begin (asking the session for it on every statement cost
+#: ~0.05 ms each) and forgotten when the outermost transaction ends
+_CONNECTION = "tokenmart_rawsql_connection"
+
+
+@sa.event.listens_for(Session, "after_begin")
+def _remember_connection(session: Session, transaction: Any, connection: sa.Connection) -> None:
+    session.info[_CONNECTION] = (connection.connection, connection.dialect.name)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_connection(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CONNECTION, None)
+
+
+def _cursor() -> tuple[Any, str]:
+    session = db.session()
+    if session.autoflush:
+        session.flush()  # returns at once when nothing is pending
+    remembered = session.info.get(_CONNECTION)
+    # Inside begin_nested() the session must be asked every time: it emits the SAVEPOINT
+    # only when a statement first asks it for the connection.
+    if remembered is None or session.in_nested_transaction():
+        session.connection()  # begins the transaction (after_begin remembers it)
+        remembered = session.info[_CONNECTION]
+    dbapi_connection, dialect = remembered
+    return dbapi_connection.cursor(), dialect
+
+
+def _run(sql: SQL, params: dict[str, Any]) -> Any:
+    cursor, dialect = _cursor()
+    text = sql.for_dialect(dialect)
+    for listener in statement_listeners:
+        listener(text)
+    try:
+        cursor.execute(text, params)
+    except Exception as exc:
+        dbapi = db.engine.dialect.loaded_dbapi
+        if isinstance(exc, dbapi.Error):
+            raise sa.exc.DBAPIError.instance(
+                text, params, exc, dbapi.Error, dialect=db.engine.dialect
+            ) from exc
+        raise
+    return cursor
+
+
+def execute(sql: SQL, params: dict[str, Any]) -> int:
+    """Run a statement; returns the number of rows it changed."""
+    cursor = _run(sql, params)
+    count = int(cursor.rowcount)
+    cursor.close()
+    return count
+
+
+def fetchone(sql: SQL, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of a statement (SELECT, or DML with RETURNING), or None."""
+    cursor = _run(sql, params)
+    row = cursor.fetchone()
+    # sqlite3 finishes a RETURNING statement only once every row is read
+    if row is not None:
+        cursor.fetchall()
+    cursor.close()
+    return tuple(row) if row is not None else None
+
+
+def scalar_one(sql: SQL, params: dict[str, Any]) -> Any:
+    """The first column of the first row; LookupError when there is no row."""
+    row = fetchone(sql, params)
+    if row is None:
+        raise LookupError(f"no row from {sql!r}")
+    return row[0]
+
+
+def fetchall(sql: SQL, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    cursor = _run(sql, params)
+    rows = [tuple(r) for r in cursor.fetchall()]
+    cursor.close()
+    return rows
+
+
+def db_datetime(value: datetime) -> Any:
+    """An aware datetime as `UTCDateTime` stores it: naive UTC (SQLite: SQLAlchemy's text)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+    naive = value.astimezone(UTC).replace(tzinfo=None)
+    if dialect_name() == "postgresql":
+        return naive
+    return naive.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DATETIME format
+
+
+def db_value(value: Any) -> Any:
+    """A key value as SQLAlchemy would bind it: datetimes and dates need converting."""
+    if isinstance(value, datetime):
+        return db_datetime(value)
+    if isinstance(value, date) and dialect_name() != "postgresql":
+        return value.isoformat()  # SQLAlchemy's SQLite DATE format
+    return value
+
+
+def db_json(value: Any) -> str:
+    """A value for a `sa.JSON` column, serialised as SQLAlchemy would."""
+    return json.dumps(value)
+
+
+def from_db_json(value: Any) -> Any:
+    """A `sa.JSON` column read raw: psycopg parses it already, sqlite3 gives text."""
+    return json.loads(value) if isinstance(value, str | bytes) else value

@@ -1,0 +1,31 @@
+"""Cookie sessions for the web pages only: the JSON API never reads or writes one.
+
+The API authenticates by bearer token alone (see accounts.auth), so a session cookie
+sent to /api/ must not count for anything. Under /api/ the session starts empty (the
+cookie is not even verified) and is never saved; pages there that render templates
+(the browsable docs) still work. Skipping the cookie also saves its signature check on
+every API request (~0.1 ms of CPU on the redemption path).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Request, Response
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+
+API_PREFIX = "/api/"
+
+
+class WebOnlySessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except under /api/: empty there, and never saved."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        from flask import request
+
+        if request.path.startswith(API_PREFIX):
+            return
+        super().save_session(app, session, response)
