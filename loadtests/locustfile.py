@@ -6,7 +6,8 @@
 - `Shopper` (realistic): browses the mall, checks the wallet, redeems the hot limited
   reward, the voucher reward or an unlimited one.
 - `Redeemer` (the benchmark): only redeems, back to back (the throughput test), or with
-  LOAD_PACE=N at N redemptions per second per user (latency at a set load); also runs
+  LOAD_PACE=N at about N redemptions per second per user, with exponential think times
+  (latency at a set load); also runs
   against the raw-SQL reference app (loadtests/reference_app.py), which serves only
   this path.
 Expected outcomes are 201, 409 out_of_stock / insufficient_balance and 403
@@ -23,7 +24,8 @@ import random
 import uuid
 from typing import Any
 
-from locust import FastHttpUser, between, constant, constant_throughput, task
+import gevent
+from locust import FastHttpUser, between, constant, task
 
 _MANIFEST = json.load(open(os.environ.get("LOAD_MANIFEST", "loadtests/.manifest.json")))  # noqa: SIM115
 _TOKENS = itertools.cycle(_MANIFEST["tokens"])
@@ -103,7 +105,18 @@ class Shopper(_MallUser):
 class Redeemer(_MallUser):
     """Benchmark user: redeems back to back, the hot reward and the unlimited ones."""
 
-    wait_time = constant_throughput(PACE) if PACE > 0 else constant(0)
+    if PACE > 0:
+        # Independent people, not a drill: exponential think times (a Poisson arrival per
+        # user). A constant pace kept all users in lockstep, so every request arrived in
+        # a burst of 64 and the latency measured the burst, not the app.
+        def wait_time(self) -> float:
+            return random.expovariate(PACE)
+
+        def on_start(self) -> None:
+            super().on_start()
+            gevent.sleep(random.expovariate(PACE))  # and not all at the first instant
+    else:
+        wait_time = constant(0)
 
     @task(1)
     def redeem_hot(self) -> None:

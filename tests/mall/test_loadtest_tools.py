@@ -20,6 +20,7 @@ def test_seed_load_command_writes_a_usable_manifest(app, tmp_path, client):
         "mall", "seed-load", "--users", "3", "--flower", "7", "--coin", "9",
         "--hot-stock", "4", "--codes", "5", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "users: 3/3" in result.output  # progress, for the operator watching a long seed
     manifest = json.loads(out.read_text())
     assert len(manifest["tokens"]) == 3
     assert set(manifest["rewards"]) == {"hot", "voucher", "unlimited_a", "unlimited_b"}

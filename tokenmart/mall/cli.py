@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,13 @@ LOAD_PASSWORD = "load-test-password"  # noqa: S105 - throw-away users of a throw
 
 
 def seed_load(users: int, flower: int, coin: int, hot_stock: int, codes: int,
-              prefix: str = "load") -> dict[str, Any]:
+              prefix: str = "load",
+              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Create `users` users with balances and tokens, and the load-test rewards.
 
     Returns the manifest: tokens, reward ids by role, and each limited reward's
-    initial stock (the auditor compares it with the redemptions afterwards). Commits.
+    initial stock (the auditor compares it with the redemptions afterwards). Commits
+    every 200 users, calling progress(done, total) after each commit.
     """
     from tokenmart.accounts.models import User
     from tokenmart.accounts.passwords import hash_password
@@ -41,8 +44,10 @@ def seed_load(users: int, flower: int, coin: int, hot_stock: int, codes: int,
                 ledger.transfer("adjustment", currency, amount, ledger.MINT, ledger.user(user.id),
                                 memo="load test", notify=False)
         tokens.append(issue_token(user, name="loadtest"))
-        if i % 200 == 199:
+        if i % 200 == 199 or i == users - 1:
             db.session.commit()
+            if progress is not None:
+                progress(i + 1, users)
     rewards = {
         "hot": service.create_reward(None, {
             "name": "Hot drop: limited tote bag", "currency": "flower", "price": 3,
@@ -77,6 +82,9 @@ def seed_load(users: int, flower: int, coin: int, hot_stock: int, codes: int,
 def seed_load_command(users: int, flower: int, coin: int, hot_stock: int, codes: int,
                       out: str) -> None:
     """Seed users with balances and bearer tokens, plus the load-test rewards."""
-    manifest = seed_load(users, flower, coin, hot_stock, codes)
+    def progress(done: int, total: int) -> None:
+        click.echo(f"  users: {done}/{total}", err=True)
+
+    manifest = seed_load(users, flower, coin, hot_stock, codes, progress=progress)
     Path(out).write_text(json.dumps(manifest))
     click.echo(f"Seeded {users} users and rewards {manifest['rewards']}; manifest in {out}")
