@@ -79,6 +79,7 @@ class _JsonFormatter(logging.Formatter):
 
 def _init_extensions(app: Flask) -> None:
     from tokenmart.core.i18n import compile_catalogs, select_locale, translation_directories
+    from tokenmart.core.pool import install_idle_ping
     from tokenmart.core.sqlite import install_sqlite_behaviour
     from tokenmart.domains import import_all_models
     from tokenmart.extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -87,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         install_sqlite_behaviour(db.engine)
+        install_idle_ping(db.engine, app.config["DB_IDLE_PING_SECONDS"])
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

@@ -86,6 +86,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PAGE_SIZE_DEFAULT": 20,
         "PAGE_SIZE_MAX": 100,
         "IDEMPOTENCY_KEY_TTL_HOURS": 48,
+        #: a pooled connection idle longer than this is pinged before use (core.pool)
+        "DB_IDLE_PING_SECONDS": float(os.environ.get("TOKENMART_DB_IDLE_PING_SECONDS", "10")),
         # flask-smorest / OpenAPI
         "API_TITLE": "tokenmart",
         "API_VERSION": "v1",
@@ -102,7 +104,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     if env == "testing":
         cfg["WTF_CSRF_ENABLED"] = overrides.pop("WTF_CSRF_ENABLED", True)
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 10}
+        # Not pool_pre_ping (a round trip per request): core.pool pings idle connections.
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 10}
     cfg.update(overrides)
     cfg["BABEL_DEFAULT_TIMEZONE"] = cfg["TIMEZONE"]
     return cfg

@@ -85,8 +85,9 @@ def _cursor() -> tuple[Any, str]:
         session.flush()  # returns at once when nothing is pending
     remembered = session.info.get(_CONNECTION)
     # Inside begin_nested() the session must be asked every time: it emits the SAVEPOINT
-    # only when a statement first asks it for the connection.
-    if remembered is None or session.in_nested_transaction():
+    # only when a statement first asks it for the connection. Outside a transaction a
+    # remembered connection is never used, even if an end event was somehow missed.
+    if remembered is None or not session.in_transaction() or session.in_nested_transaction():
         session.connection()  # begins the transaction (after_begin remembers it)
         remembered = session.info[_CONNECTION]
     dbapi_connection, dialect = remembered
