@@ -19,6 +19,7 @@
 # re-created!), BENCH_DURATION, BENCH_USERS (Locust users), BENCH_SEED_USERS, BENCH_WORKERS,
 # BENCH_PORT, BENCH_LOCUST_CLASS (Redeemer | Shopper), BENCH_ROUNDS (2), BENCH_PACE
 # (redemptions per second per Locust user; 0 = back to back, the throughput test),
+# BENCH_THREADS (0 = sync workers; N = gthread workers with N threads, for both targets),
 # VENV (default .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,9 @@ CLASS="${BENCH_LOCUST_CLASS:-Redeemer}"
 DATABASES="${BENCH_DATABASES:-postgresql sqlite}"
 TARGETS="${BENCH_TARGETS:-tokenmart reference}"
 ROUNDS="${BENCH_ROUNDS:-2}"
+THREADS="${BENCH_THREADS:-0}"  # 0: sync workers; N: gthread workers with N threads each
+WORKER_ARGS=()
+[ "$THREADS" != 0 ] && WORKER_ARGS=(--worker-class gthread --threads "$THREADS")
 PACE="${BENCH_PACE:-0}"
 
 WORK="$(mktemp -d -t tokenmart-bench.XXXXXX)"
@@ -119,7 +123,7 @@ phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round
   TOKENMART_ENV=production TOKENMART_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     TOKENMART_RATELIMIT_ENABLED=false TOKENMART_SCHEDULER_IN_PROCESS=false \
     REFERENCE_DATABASE_URL="$url" \
-    "$BIN/gunicorn" --workers "$WORKERS" --bind "127.0.0.1:$PORT" --log-level warning \
+    "$BIN/gunicorn" --workers "$WORKERS" "${WORKER_ARGS[@]}" --bind "127.0.0.1:$PORT" --log-level warning \
     --access-logfile /dev/null --error-logfile "$WORK/$name.gunicorn.log" "$app" &
   GUNICORN_PID=$!
   for _ in $(seq 1 100); do
@@ -175,7 +179,10 @@ done
 echo
 pace_note="back to back"
 [ "$PACE" != 0 ] && pace_note="$PACE redemptions/s per user"
-echo "=== Results ($(date -u +%Y-%m-%dT%H:%MZ), $USERS users ($pace_note), $DURATION per phase, $ROUNDS round(s), $WORKERS gunicorn workers, $CLASS)"
+[ "$CLASS" != Redeemer ] && pace_note="$CLASS think times"
+workers_note="$WORKERS sync gunicorn workers"
+[ "$THREADS" != 0 ] && workers_note="$WORKERS gthread gunicorn workers x $THREADS threads"
+echo "=== Results ($(date -u +%Y-%m-%dT%H:%MZ), $USERS users ($pace_note), $DURATION per phase, $ROUNDS round(s), $workers_note, $CLASS)"
 printf "%-25s %9s %10s %6s %6s %6s %9s %8s %11s %9s %s\n" phase "req/s" "redeem/s" p50 p95 p99 requests failures "RSS start" "RSS end" audit
 while IFS='|' read -r n rps red p50 p95 p99 count fails r0 r1 audit; do
   printf "%-25s %9s %10s %6s %6s %6s %9s %8s %9sMB %7sMB %s\n" "$n" "$rps" "$red" "$p50" "$p95" "$p99" "$count" "$fails" "$r0" "$r1" "$audit"
