@@ -20,6 +20,9 @@ def test_openapi_documents_the_mall(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     redeem = paths["/api/v1/rewards/{reward_id}/redemptions"]["post"]
     assert "201" in redeem["responses"]
+    # the body is parsed by core.api.json_body, which must still document it
+    body = redeem["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Redeem"}
     for path in ("/api/v1/rewards", "/api/v1/redemptions", "/api/v1/admin/rewards",
                  "/api/v1/admin/rewards/{reward_id}/voucher-codes",
                  "/api/v1/admin/redemptions/{redemption_id}/ship"):
