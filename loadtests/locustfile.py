@@ -7,9 +7,8 @@
   reward, the voucher reward or an unlimited one.
 - `Redeemer` (the benchmark): only redeems, back to back (the throughput test), or with
   LOAD_PACE=N at about N redemptions per second per user, with exponential think times
-  (latency at a set load); also runs
-  against the raw-SQL reference app (loadtests/reference_app.py), which serves only
-  this path.
+  (latency at a set load); also runs against the raw-SQL reference app
+  (loadtests/reference_app.py), which serves only this path.
 Expected outcomes are 201, 409 out_of_stock / insufficient_balance and 403
 limit_reached; anything else (5xx, other codes) is a failure. One redemption in ten is
 retried with the same Idempotency-Key and must get the identical response.
@@ -103,7 +102,7 @@ class Shopper(_MallUser):
 
 
 class Redeemer(_MallUser):
-    """Benchmark user: redeems back to back, the hot reward and the unlimited ones."""
+    """Benchmark user: redeems the hot reward and the unlimited ones, back to back or paced."""
 
     if PACE > 0:
         # Independent people, not a drill: exponential think times (a Poisson arrival per
