@@ -62,10 +62,10 @@ class IdempotencyKeyReused(DomainError):
 
 def _fingerprint() -> str:
     raw = request.get_data(cache=True)
-    try:
-        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
-        body = raw
+    # Parsed once per request: Flask caches it, and core.api.load_json_body reuses it.
+    parsed = request.get_json(force=True, silent=True)
+    body = raw if parsed is None else json.dumps(
+        parsed, sort_keys=True, separators=(",", ":")).encode()
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.path.encode(), body):
         digest.update(part)

@@ -73,6 +73,8 @@ register_kind(
 
 # The hot path is raw SQL (core.rawsql): SQLAlchemy's per-statement CPU was larger
 # than the statements themselves, and this path is what the load tests hammer.
+# "Open" (active, inside its window) is the rule of `open_rewards_query` and `_is_open`,
+# here in SQL so the raw row needs no datetime parsing; the HTTP tests pin all three.
 _OPEN_REWARD = rawsql.SQL("""
     SELECT id, name, currency, price, tier_prices, stock, per_user_limit, grant_type,
            coupon_template_id, coupon_pack_id
