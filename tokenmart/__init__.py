@@ -35,6 +35,9 @@ def create_app(config: dict[str, Any] | None = None, **overrides: Any) -> Flask:
 
     _configure_logging(app)
     _init_extensions(app)
+    from tokenmart.core.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     _register_domains(app)
     _register_plumbing(app)
 
@@ -93,6 +96,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
     csrf.init_app(app)
     compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())
@@ -131,8 +137,9 @@ def _register_domains(app: Flask) -> None:
 
 
 def _register_plumbing(app: Flask) -> None:
+    from tokenmart.core.i18n import remember_language_choice
     from tokenmart.core.sessions import WebOnlySessionInterface
-    from tokenmart.core.web import register_template_helpers
+    from tokenmart.core.web import refuse_control_characters, register_template_helpers
     from tokenmart.extensions import csrf, db
 
     register_template_helpers(app)
@@ -148,6 +155,8 @@ def _register_plumbing(app: Flask) -> None:
         refresh()
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
         g.request_started = time.perf_counter()
+        refuse_control_characters()
+        remember_language_choice()
 
     @app.after_request
     def _stamp(response: Response) -> Response:

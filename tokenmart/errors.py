@@ -7,6 +7,7 @@ page (or a flash message, when a view catches the error itself).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -156,6 +157,12 @@ def _is_json_decode_error(messages: dict[str, Any]) -> bool:
 
 def _handle_unexpected(err: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.path)
+    # The error page itself reads the database (the unread badge): a failed transaction
+    # must not turn it into a second, bare "Internal Server Error".
+    from tokenmart.extensions import db
+
+    with contextlib.suppress(Exception):  # the page must render whatever the session did
+        db.session.rollback()
     return error_response(500, "internal_error", "Something went wrong on our side; it was logged.")
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from tokenmart.core.forms import BaseForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(BaseForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     remember = BooleanField(_l("Keep me signed in"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=32)])
     email = EmailField(_l("E-mail (optional)"), validators=[Optional(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=256)])
@@ -24,7 +25,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     locale = SelectField(
         _l("Language"),
         choices=[

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -90,6 +99,11 @@ def profile() -> Any:
         form.leaderboard_opt_out.data = current_user.leaderboard_opt_out
     if form.validate_on_submit():
         service.set_locale(current_user, form.locale.data or None)
+        # The setting wins over an earlier footer choice from now on.
+        if form.locale.data:
+            session["lang"] = form.locale.data
+        else:
+            session.pop("lang", None)
         current_user.leaderboard_opt_out = bool(form.leaderboard_opt_out.data)
         db.session.commit()
         flash(_("Settings saved."), "success")

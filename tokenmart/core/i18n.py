@@ -14,7 +14,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -46,13 +46,26 @@ def compile_catalogs(directories: list[str] | None = None) -> None:
             tmp.replace(mo_path)
 
 
+def remember_language_choice() -> None:
+    """The footer's language links (`?lang=`) stick: the choice is kept in the session
+    (pages only; the API has no session and follows the user's setting)."""
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and not request.path.startswith("/api/"):
+        session["lang"] = chosen
+
+
 def select_locale() -> str:
-    """The user's setting, else ?lang=, else the browser's Accept-Language."""
+    """?lang=, else the language last chosen on a page, else the user's setting, else the
+    browser's Accept-Language."""
     supported = current_app.config["LANGUAGES"]
     if has_request_context():
         forced = request.args.get("lang")
         if forced in supported:
             return forced
+        if not request.path.startswith("/api/"):
+            chosen = session.get("lang")
+            if chosen in supported:
+                return str(chosen)
         user = getattr(g, "api_caller", None) or (
             current_user if current_user and current_user.is_authenticated else None
         )

@@ -1,15 +1,57 @@
-"""Helpers every template (and imported macro) can use: navigation, amounts, dates."""
+"""The web edge: template helpers (navigation, amounts, dates, labels), bounded URL ids,
+query-string readers that never raise, and the request guard that refuses NUL bytes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask import Flask, abort, current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
+from tokenmart.core.forms import CONTROL_CHARS, INT_MAX
 from tokenmart.core.i18n import cny, currency_amount, currency_name
+from tokenmart.core.labels import label
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:id>` everywhere, limited to the INTEGER column range: a 23-digit id is a 404.
+
+    Installed as the app's `int` converter, so every route inherits the bound without
+    anyone remembering it (a bigger id would otherwise reach PostgreSQL and fail there).
+    """
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002 - werkzeug's name
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def arg_int(name: str, default: int | None = None, *, low: int = 0,
+            high: int = INT_MAX) -> int | None:
+    """A whole number from the query string, or `default` when absent, malformed or out
+    of [low, high]: filters and page sizes in links are hints, never a reason for a 500."""
+    raw = request.args.get(name, "").strip()
+    if not raw or not raw.lstrip("-").isascii() or not raw.lstrip("-").isdigit() or len(raw) > 19:
+        return default
+    value = int(raw)
+    return value if low <= value <= high else default
+
+
+def arg_str(name: str, default: str = "", *, max_length: int = 100) -> str:
+    """Trimmed text from the query string, cut to `max_length`."""
+    return (request.args.get(name) or default).strip()[:max_length]
+
+
+def refuse_control_characters() -> None:
+    """A NUL (or other control character) in the path or query string is a 400, once,
+    for every page and API route, before any view or database sees it."""
+    if CONTROL_CHARS.search(request.path) or any(
+        CONTROL_CHARS.search(k) or CONTROL_CHARS.search(v)
+        for k, values in request.args.lists() for v in values
+    ):
+        abort(400, description="The address contains a control character.")
 
 
 def nav_url(endpoint: str, **values: Any) -> str | None:
@@ -43,7 +85,10 @@ def register_template_helpers(app: Flask) -> None:
         currency_amount=currency_amount,
         currency_name=currency_name,
         locale_name=locale_name,
+        label=label,
     )
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
 
     @app.context_processor
     def _locale() -> dict[str, Any]:
@@ -54,3 +99,7 @@ def register_template_helpers(app: Flask) -> None:
         if value is None:
             return ""
         return format_datetime(value, fmt)  # Babel's timezone is TOKENMART_TIMEZONE
+
+    @app.template_filter("day")
+    def _format_day(value: Any, fmt: str = "medium") -> str:
+        return "" if value is None else format_date(value, fmt)

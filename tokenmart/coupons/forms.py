@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -19,14 +18,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from tokenmart.core.forms import BaseForm
 from tokenmart.coupons.models import TIERS
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button that changes something: only the CSRF token."""
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(BaseForm):
     code = StringField(_l("Coupon code"), validators=[DataRequired(), Length(max=64)])
     order_amount = DecimalField(_l("Order amount (CNY)"), places=2,
                                 validators=[DataRequired(), NumberRange(min=Decimal("0.01"),
@@ -42,7 +42,7 @@ KIND_CHOICES = [SelectChoice("amount_off", _l("Amount off (cents)")),
                 SelectChoice("free_shipping", _l("Free shipping"))]
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
     value = IntegerField(_l("Value (cents or percent)"), default=0,
@@ -61,14 +61,14 @@ class TemplateForm(FlaskForm):
     claimable = BooleanField(_l("Users may claim it directly"))
 
 
-class PackForm(FlaskForm):
+class PackForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     template_ids = SelectMultipleField(_l("Templates"), coerce=int,
                                        validators=[DataRequired()])
     claimable = BooleanField(_l("Users may claim it directly"))
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
     template_id = SelectField(_l("Coupon to unlock"), coerce=int)

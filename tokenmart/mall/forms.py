@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,15 +16,17 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from tokenmart.core.forms import BaseForm
 
-class RedeemForm(FlaskForm):
+
+class RedeemForm(BaseForm):
     #: a fresh key per rendered form: a double click sends the same key twice
     key = HiddenField(validators=[DataRequired(), Length(max=100)])
     shipping_address = TextAreaField(_l("Shipping address"), validators=[Optional(),
                                                                          Length(max=500)])
 
 
-class RewardForm(FlaskForm):
+class RewardForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     image_url = StringField(_l("Image URL"), validators=[Optional(), Length(max=500)])
@@ -54,9 +55,9 @@ class RewardForm(FlaskForm):
                                   validators=[Optional(), NumberRange(min=1)])
 
 
-class CodesUploadForm(FlaskForm):
+class CodesUploadForm(BaseForm):
     file = FileField(_l("CSV file of codes (first column)"), validators=[FileRequired()])
 
 
-class ShipForm(FlaskForm):
+class ShipForm(BaseForm):
     tracking_no = StringField(_l("Tracking number"), validators=[Optional(), Length(max=80)])
