@@ -13,7 +13,7 @@ if [ "$domain" = core ]; then
   out=translations
   mkdir -p /tmp/tm_i18n_core && rm -rf /tmp/tm_i18n_core/* && cp templates/*.html /tmp/tm_i18n_core/
   "$PYBABEL" -q extract -F babel.cfg -k _l -o "$pot" tokenmart/core tokenmart/accounts tokenmart/ledger \
-    tokenmart/notifications tokenmart/home tokenmart/apidocs tokenmart/errors.py templates/accounts \
+    tokenmart/notifications tokenmart/home tokenmart/apidocs tokenmart/errors.py tokenmart/__init__.py templates/accounts \
     templates/ledger templates/notifications templates/apidocs templates/base.html templates/_macros.html \
     templates/error.html templates/home.html
 else

@@ -96,9 +96,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
-    from flask_babel import lazy_gettext
+    from flask_babel import lazy_gettext as _l
 
-    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.login_message = _l("Please sign in to see this page.")
     csrf.init_app(app)
     compile_catalogs()
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_directories())

@@ -32,7 +32,9 @@ PROFILE_SECTIONS: list[Any] = []
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths, so ?next= cannot send people elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    # Browsers read "/\\host" as "//host": a backslash is refused like a second slash.
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not urlsplit(target).netloc):
         return target
     return url_for("home.index")
 
@@ -40,6 +42,8 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_SIGNIN"], methods=["POST"])
 def login() -> Any:
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -57,6 +61,10 @@ def login() -> Any:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER"], methods=["POST"])
 def register() -> Any:
+    if current_user.is_authenticated:
+        # An invite or drive link sends people here; a member has nothing to create.
+        flash(_("You are already signed in as %(name)s.", name=current_user.username), "info")
+        return redirect(_safe_next(request.args.get("next")))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -77,7 +85,8 @@ def register() -> Any:
         db.session.commit()
         login_user(user)
         flash(_("Welcome to tokenmart, %(name)s!", name=user.username), "success")
-        response = redirect(url_for("home.index"))
+        # Back to where they came from (a friend's drive, a listing), else home.
+        response = redirect(_safe_next(request.args.get("next")))
         response.delete_cookie("tm_ref")
         return response
     return render_template("accounts/register.html", form=form)

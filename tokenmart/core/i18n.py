@@ -101,6 +101,7 @@ def currency_amount(amount: int, currency: str) -> str:
 
 
 def currency_name(currency: str) -> str:
-    return {"flower": _("Little red flowers"), "coin": _("Coins"), "credit": _("Credits (CNY)")}.get(
-        currency, currency
-    )
+    """The currency's name in the reader's language (labels kind "currency", kept by ledger)."""
+    from tokenmart.core.labels import label
+
+    return label(currency, "currency")

@@ -7,6 +7,7 @@ exactly when the change it announces was committed. Bulk events (clearing) use
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,8 @@ from tokenmart.core.clock import utcnow
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.extensions import db
 from tokenmart.notifications.models import Notification
+
+log = logging.getLogger(__name__)
 
 Renderer = Callable[[dict[str, Any]], str]
 _RENDERERS: dict[str, Renderer] = {}
@@ -31,7 +34,10 @@ def register_renderer(kind: str, renderer: Renderer) -> None:
 def render(notification: Notification) -> str:
     renderer = _RENDERERS.get(notification.kind)
     if renderer is None:
-        return str(notification.params.get("text", notification.kind))
+        # Never show a raw kind to a person: a kind without words is a bug, logged once
+        # per rendering, and the reader gets a plain sentence meanwhile.
+        log.warning("no renderer for notification kind %r", notification.kind)
+        return _("You have a new notification.")
     return renderer(notification.params)
 
 

@@ -1,0 +1,226 @@
+"""The web edge: bad input refused once for every page, languages that stick, and the
+small things people notice (password boxes, the way back after registering, icons)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import Flask
+from werkzeug.datastructures import MultiDict
+from wtforms import DecimalField, IntegerField, StringField
+from wtforms.validators import NumberRange
+
+from tests.conftest import PASSWORD
+from tokenmart.core.forms import BaseForm
+
+
+def sign_in(client: Any, username: str) -> None:
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+
+
+def _soup(response: Any) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+@pytest.mark.parametrize("path", ["/login", "/register"])
+def test_password_boxes_hide_what_is_typed(client: Any, path: str) -> None:
+    soup = _soup(client.get(path))
+    boxes = [i for i in soup.find_all("input") if "password" in str(i.get("name", ""))
+             or i.get("name") == "confirm"]
+    assert boxes and all(i.get("type") == "password" for i in boxes)
+    # No attribute anywhere spells the Python None.
+    assert 'None"' not in str(soup)
+
+
+@pytest.mark.parametrize("path", [
+    "/listings/99999999999999999999999", "/orders/99999999999999999999999",
+    "/mall/rewards/2147483648", "/admin/users/99999999999999999999",
+])
+def test_ids_past_the_column_range_are_404_not_500(client: Any, make_user: Any, path: str) -> None:
+    make_user("boss", roles=["admin"])
+    sign_in(client, "boss")
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["q=a%00b", "min_price=1%00", "x%00=1"])
+def test_nul_in_a_query_string_is_a_400_page(client: Any, query: str) -> None:
+    response = client.get(f"/market?{query}")
+    assert response.status_code == 400
+    assert "<h1>400</h1>" in response.get_data(as_text=True)
+
+
+def test_nul_in_an_api_query_string_is_a_400_json_error(client: Any) -> None:
+    response = client.get("/api/v1/listings?q=a%00b")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "bad_request"
+
+
+class _Sample(BaseForm):
+    count = IntegerField("count")
+    bounded = IntegerField("bounded", validators=[NumberRange(min=1, max=100)])
+    money = DecimalField("money", validators=[NumberRange(min=0)])
+    title = StringField("title")
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("count", "99999999999999999999999"), ("count", "-2147483649"), ("bounded", "101"),
+    ("money", "NaN"), ("money", "sNaN"), ("money", "Infinity"), ("money", "1e309"),
+    ("title", "a\x00b"), ("title", "bell\x07"),
+])
+def test_base_form_refuses_edge_values_as_field_errors(app: Flask, field: str, value: str) -> None:
+    data = MultiDict({"count": "1", "bounded": "5", "money": "1.5", "title": "ok", field: value})
+    with app.test_request_context(method="POST", data=data):
+        form = _Sample(formdata=data, meta={"csrf": False})
+        assert form.validate() is False
+        assert form[field].errors, form.errors
+        others = [name for name in ("count", "bounded", "money", "title") if name != field]
+        assert not any(form[name].errors for name in others)
+
+
+def test_base_form_keeps_what_the_person_typed(app: Flask) -> None:
+    data = MultiDict({"count": "99999999999999999999999", "bounded": "5", "money": "1",
+                      "title": "caf\x00é"})
+    with app.test_request_context(method="POST", data=data):
+        form = _Sample(formdata=data, meta={"csrf": False})
+        assert not form.validate()
+        assert 'value="99999999999999999999999"' in form.count()
+        assert 'value="café"' in form.title()
+
+
+def test_base_form_accepts_ordinary_values(app: Flask) -> None:
+    data = MultiDict({"count": "-5", "bounded": "100", "money": "12.50", "title": "好东西"})
+    with app.test_request_context(method="POST", data=data):
+        assert _Sample(formdata=data, meta={"csrf": False}).validate()
+
+
+def test_arg_int_never_raises(app: Flask) -> None:
+    from tokenmart.core.web import arg_int
+
+    for raw, expected in [("12", 12), ("²", 7), ("abc", 7), ("99999999999999999999", 7),
+                          ("-3", 7), ("", 7), ("1e3", 7)]:
+        with app.test_request_context(f"/?n={raw}"):
+            assert arg_int("n", 7, low=0, high=1000) == expected, raw
+
+
+def test_footer_language_choice_sticks(client: Any, make_user: Any) -> None:
+    make_user("alice")
+    sign_in(client, "alice")
+    assert _soup(client.get("/?lang=zh_Hans")).html["lang"] == "zh-Hans"
+    page = _soup(client.get("/wallet"))
+    assert page.html["lang"] == "zh-Hans" and "钱包" in page.title.text
+    assert _soup(client.get("/wallet?lang=en")).html["lang"] == "en"
+    assert _soup(client.get("/wallet")).html["lang"] == "en"
+
+
+def test_profile_language_setting_overrides_an_earlier_footer_choice(client: Any,
+                                                                     make_user: Any) -> None:
+    make_user("alice")
+    sign_in(client, "alice")
+    client.get("/?lang=en")
+    client.post("/me", data={"locale": "zh_Hans"})
+    assert _soup(client.get("/")).html["lang"] == "zh-Hans"
+
+
+def test_language_choice_works_signed_out_too(client: Any) -> None:
+    client.get("/login?lang=zh_Hans")
+    assert _soup(client.get("/register")).html["lang"] == "zh-Hans"
+
+
+def test_register_returns_to_where_the_person_came_from(client: Any) -> None:
+    login = _soup(client.get("/login?next=/d/abc"))
+    register_link = login.find("a", string=lambda s: s and "Create an account" in s)
+    assert register_link["href"] == "/register?next=/d/abc"
+    response = client.post("/register?next=/d/abc", data={
+        "username": "helper", "password": PASSWORD, "confirm": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/d/abc"
+
+
+def test_signed_in_people_are_not_asked_to_register_again(client: Any, make_user: Any) -> None:
+    make_user("alice")
+    sign_in(client, "alice")
+    response = client.get("/register?next=/market")
+    assert response.status_code == 302 and response.headers["Location"] == "/market"
+    assert client.get("/login").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\\evil.example", "https://evil.example/"])
+def test_next_never_leaves_the_site(client: Any, make_user: Any, target: str) -> None:
+    make_user("alice")
+    response = client.post(f"/login?next={target}", data={"username": "alice",
+                                                             "password": PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_unknown_notification_kind_reads_as_a_sentence(app: Flask, make_user: Any) -> None:
+    from tokenmart.notifications.models import Notification
+    from tokenmart.notifications.service import render
+
+    text = render(Notification(kind="some_new_kind", params={}))
+    assert text == "You have a new notification." and "_" not in text
+
+
+def test_every_label_has_a_chinese_translation(app: Flask) -> None:
+    """Every code a person can see has words in both languages (labels registry)."""
+    import re
+
+    from flask_babel import force_locale
+
+    from tokenmart.core.labels import kinds
+
+    registry = kinds()
+    assert {"txn_kind", "currency"} <= set(registry)
+    missing = []
+    with app.test_request_context(), force_locale("zh_Hans"):
+        for kind, labels in registry.items():
+            for code, text in labels.items():
+                if not re.search(r"[\u4e00-\u9fff]", str(text)):
+                    missing.append(f"{kind}.{code}: {text}")
+    assert not missing, missing
+
+
+def test_manifest_and_icons_for_add_to_home_screen(client: Any) -> None:
+    response = client.get("/manifest.webmanifest")
+    assert response.status_code == 200 and response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.get_data(as_text=True))
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        icon_response = client.get(icon["src"])
+        assert icon_response.status_code == 200
+        icon_response.close()
+    assert client.get("/favicon.ico").status_code == 301
+    head = _soup(client.get("/")).head
+    assert head.find("link", rel="manifest") and head.find("link", rel="icon")
+
+
+def test_error_page_still_renders_after_a_failed_transaction(app: Flask, client: Any,
+                                                             make_user: Any) -> None:
+    """A database error mid-request used to crash the error page too (bare 500)."""
+    import sqlalchemy as sa
+
+    from tokenmart.extensions import db
+
+    @app.get("/__test_db_failure")
+    def _boom() -> str:
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))
+        return "unreachable"
+
+    make_user("alice")
+    sign_in(client, "alice")  # the error page shows the unread badge: it reads the database
+    response = client.get("/__test_db_failure")
+    assert response.status_code == 500
+    assert "<h1>500</h1>" in response.get_data(as_text=True)
+
+
+def test_signed_in_pages_have_a_tab_bar_and_titles_that_say_where(client: Any,
+                                                                  make_user: Any) -> None:
+    make_user("alice")
+    sign_in(client, "alice")
+    soup = _soup(client.get("/wallet"))
+    tabs = soup.find(attrs={"data-testid": "tabbar"})
+    assert tabs is not None
+    assert [a["href"] for a in tabs.find_all("a")][:2] == ["/", "/market"]
+    assert tabs.find("a", attrs={"aria-current": "page"})["href"] == "/wallet"
+    assert soup.title.text.startswith("Wallet")
