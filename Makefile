@@ -4,7 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: help install run test test-sqlite test-postgres lint loadtest demo clean
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+
+.PHONY: help install run test test-sqlite test-postgres lint loadtest demo clean screenshots
 
 help:  ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -17,12 +19,17 @@ $(BIN)/flask: requirements.txt requirements-dev.txt
 
 install: $(BIN)/flask  ## Create .venv and install pinned dependencies
 
+# axe-core (npm) for the browser tests' accessibility checks; test-only, never served.
+$(AXE): tests/browser/axe/package.json
+	npm install --prefix tests/browser/axe --no-audit --no-fund --silent
+	touch $(AXE)
+
 run: install  ## Install, create the SQLite database with demo data, serve on :5000 with the scheduler
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo
 	$(BIN)/flask --app wsgi serve --host 127.0.0.1 --port 5000
 
-test: install  ## Install, lint, run the suite on SQLite and on PostgreSQL (TOKENMART_TEST_DATABASE_URL)
+test: install $(AXE)  ## Install, lint, run the suite on SQLite and on PostgreSQL (TOKENMART_TEST_DATABASE_URL)
 	PATH="$(abspath $(BIN)):$$PATH" scripts/test.sh
 
 lint: install  ## ruff
@@ -30,6 +37,9 @@ lint: install  ## ruff
 
 loadtest: install  ## Redemption benchmark (PostgreSQL + SQLite) with the ledger audit
 	loadtests/bench.sh
+
+screenshots: install  ## Every main page at 390 and 1280 px, English and Chinese, into artifacts/screenshots/
+	$(BIN)/python scripts/screenshots.py
 
 clean:  ## Remove the virtualenv and local databases
 	rm -rf $(VENV) instance/*.db instance/*.db-*

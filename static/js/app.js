@@ -92,6 +92,10 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // A region that scrolls sideways (a wide table on a phone) must be reachable by keyboard.
+    document.querySelectorAll(".scroll, .table-wrap").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) el.tabIndex = 0;
+    });
     if (document.querySelector("[data-countdown]")) { tick(); setInterval(tick, 1000); }
   });
 })();

@@ -89,3 +89,38 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+AXE_JS = os.path.join(os.path.dirname(__file__), "axe", "node_modules", "axe-core", "axe.min.js")
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> str:
+    """axe-core from the npm registry (tests/browser/axe, installed by `make test`), injected
+    by Playwright into pages under test; the app itself never serves it."""
+    if not os.path.exists(AXE_JS):
+        message = "axe-core missing: run `npm install --prefix tests/browser/axe` (make test does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE_JS
+
+
+def axe_violations(page: Any, axe_path: str, impacts: tuple[str, ...] = ("serious", "critical")
+                   ) -> list[str]:
+    """Run axe-core on the current page; the serious and critical violations, readable."""
+    page.add_script_tag(path=axe_path)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    found = []
+    for violation in result["violations"]:
+        if violation["impact"] in impacts:
+            targets = [" ".join(map(str, n["target"])) for n in violation["nodes"][:3]]
+            found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+    return found
+
+
+def scroll_overflow(page: Any) -> int:
+    """How many pixels the page is wider than the screen (0 = no sideways scrolling)."""
+    return int(page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"))
