@@ -52,10 +52,53 @@ def test_nul_in_a_query_string_is_a_400_page(client: Any, query: str) -> None:
     assert "<h1>400</h1>" in response.get_data(as_text=True)
 
 
-def test_nul_in_an_api_query_string_is_a_400_json_error(client: Any) -> None:
+def test_nul_in_an_api_query_string_is_a_422_naming_the_field(client: Any) -> None:
     response = client.get("/api/v1/listings?q=a%00b")
-    assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "bad_request"
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error" and "q" in error["details"]["fields"]
+
+
+BIG = 99999999999999999999999
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), [
+    ("GET", "/api/v1/listings?min_price=99999999999999999999", None, "min_price"),
+    ("POST", "/api/v1/listings", {"title": "a\u0000b", "description": "", "category": "books",
+                                  "condition": "new", "price": 5, "city": "x",
+                                  "handover": "post"}, "title"),
+    ("POST", "/api/v1/admin/grants", {"user_id": BIG, "currency": "coin", "amount": 5,
+                                      "memo": "x"}, "user_id"),
+    ("POST", "/api/v1/admin/grants", {"user_id": 2**40, "currency": "coin", "amount": 5,
+                                      "memo": "x"}, "user_id"),
+    ("POST", "/api/v1/admin/campaigns", {"title": "x", "template_id": BIG,
+                                         "required_assists": 3, "drive_hours": 24}, "template_id"),
+    ("POST", "/api/v1/admin/segments/grants", {"snapshot_id": BIG, "segment": "new",
+                                               "template_id": 1}, "snapshot_id"),
+    ("POST", "/api/v1/admin/rewards", {"name": "x", "currency": "coin", "price": 5,
+                                       "grant": {"type": "voucher_codes", "codes": ["a\u0000"]}},
+     "grant.codes[0]"),
+])
+def test_api_edge_refuses_what_no_column_can_hold(api: Any, make_user: Any, method: str,
+                                                  path: str, body: Any, field: str) -> None:
+    client = api(make_user("boss", roles=["admin"]))
+    if method == "GET":
+        response = client.get(path)
+    else:
+        response = client.post(path, json=body, key="edge-1")
+    assert response.status_code == 422, response.get_json()
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_error" and field in error["details"]["fields"]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_api_edge_refuses_non_finite_json_numbers(api: Any, make_user: Any, literal: str) -> None:
+    client = api(make_user("alice"))
+    response = client.client.post(
+        "/api/v1/cashouts", data=f'{{"amount_cents": {literal}}}',
+        headers={**client._headers(None, "nan-1"), "Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert "amount_cents" in response.get_json()["error"]["details"]["fields"]
 
 
 class _Sample(BaseForm):

@@ -137,9 +137,10 @@ def _register_domains(app: Flask) -> None:
 
 
 def _register_plumbing(app: Flask) -> None:
+    from tokenmart.core.edge import refuse_hostile_input
     from tokenmart.core.i18n import remember_language_choice
     from tokenmart.core.sessions import WebOnlySessionInterface
-    from tokenmart.core.web import refuse_control_characters, register_template_helpers
+    from tokenmart.core.web import register_template_helpers
     from tokenmart.extensions import csrf, db
 
     register_template_helpers(app)
@@ -155,7 +156,7 @@ def _register_plumbing(app: Flask) -> None:
         refresh()
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
         g.request_started = time.perf_counter()
-        refuse_control_characters()
+        refuse_hostile_input()
         remember_language_choice()
 
     @app.after_request

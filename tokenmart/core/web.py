@@ -1,17 +1,17 @@
 """The web edge: template helpers (navigation, amounts, dates, labels), bounded URL ids,
-query-string readers that never raise, and the request guard that refuses NUL bytes."""
+and query-string readers that never raise (the request guard is `core.edge`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from tokenmart.core.forms import CONTROL_CHARS, INT_MAX
+from tokenmart.core.forms import INT_MAX
 from tokenmart.core.i18n import cny, currency_amount, currency_name
 from tokenmart.core.labels import label
 
@@ -42,16 +42,6 @@ def arg_int(name: str, default: int | None = None, *, low: int = 0,
 def arg_str(name: str, default: str = "", *, max_length: int = 100) -> str:
     """Trimmed text from the query string, cut to `max_length`."""
     return (request.args.get(name) or default).strip()[:max_length]
-
-
-def refuse_control_characters() -> None:
-    """A NUL (or other control character) in the path or query string is a 400, once,
-    for every page and API route, before any view or database sees it."""
-    if CONTROL_CHARS.search(request.path) or any(
-        CONTROL_CHARS.search(k) or CONTROL_CHARS.search(v)
-        for k, values in request.args.lists() for v in values
-    ):
-        abort(400, description="The address contains a control character.")
 
 
 def nav_url(endpoint: str, **values: Any) -> str | None:

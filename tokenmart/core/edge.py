@@ -1,0 +1,79 @@
+"""Bad input is refused once, here, before any view, schema or database sees it.
+
+Every request passes `refuse_hostile_input()` (a before_request hook). It refuses what
+no field of ours can hold and what would otherwise surface as a 500 deep inside a
+database driver:
+
+- control characters (NUL and friends; tab, CR and LF are text) in the path, the query
+  string, form fields and anywhere in a JSON body, keys included;
+- in JSON, numbers that are not finite (Python's parser accepts NaN and Infinity) and
+  integers outside the BIGINT range; ids (`id` or `*_id` keys) outside 1..2^31-1, the
+  INTEGER range of every id column;
+- in an API query string, whole numbers outside the BIGINT range.
+
+Pages get a 400 page; the API gets 422 `validation_error` naming the field (400
+`bad_request` for the path). Field-level rules (lengths, ranges of one column) stay in
+the marshmallow schemas and WTForms forms, which share the same limits through
+`tokenmart.core.forms` (BaseForm) for the web.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from flask import abort, request
+
+from tokenmart.core.forms import BIGINT_MAX, CONTROL_CHARS, INT_MAX
+from tokenmart.errors import ValidationError
+
+_DIGITS = re.compile(r"-?\d+")
+
+
+def refuse_hostile_input() -> None:
+    """The one edge check for every request (see the module docstring)."""
+    if CONTROL_CHARS.search(request.path):
+        abort(400, description="The address contains a control character.")
+    is_api = request.path.startswith("/api/")
+    problems: dict[str, list[str]] = {}
+    for key, values in request.args.lists():
+        for value in values:
+            if CONTROL_CHARS.search(key) or CONTROL_CHARS.search(value):
+                problems.setdefault(key, []).append("Contains a control character.")
+            elif is_api and _DIGITS.fullmatch(value.strip()) and abs(int(value)) > BIGINT_MAX:
+                problems.setdefault(key, []).append("Number out of range.")
+    if problems and not is_api:
+        abort(400, description="The address contains a value no page can use.")
+    if is_api and request.is_json and request.content_length:
+        body = request.get_json(silent=True)  # cached: views and idempotency reuse it
+        if body is not None:
+            _walk(body, "", problems)
+    if problems:
+        raise ValidationError(
+            "Invalid fields: " + ", ".join(sorted(problems)), details={"fields": problems})
+
+
+def _walk(value: Any, path: str, problems: dict[str, list[str]], key: str = "") -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            name = f"{path}.{k}" if path else str(k)
+            if CONTROL_CHARS.search(str(k)):
+                problems.setdefault(name, []).append("Contains a control character.")
+            _walk(v, name, problems, str(k))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk(item, f"{path}[{index}]" if path else f"[{index}]", problems, key)
+    elif isinstance(value, str):
+        if CONTROL_CHARS.search(value):
+            problems.setdefault(path or "_body", []).append("Contains a control character.")
+    elif isinstance(value, bool):
+        return
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            problems.setdefault(path or "_body", []).append("Not a finite number.")
+    elif isinstance(value, int):
+        if abs(value) > BIGINT_MAX:
+            problems.setdefault(path or "_body", []).append("Number out of range.")
+        elif (key == "id" or key.endswith("_id")) and not 1 <= value <= INT_MAX:
+            problems.setdefault(path, []).append("No such id.")
