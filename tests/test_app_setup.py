@@ -41,6 +41,24 @@ def test_production_starts_with_a_real_secret_and_secure_cookies(tmp_path: Path)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_DURATION"].days == 30
+
+
+@pytest.mark.parametrize("env", ["Production", "prod", "production ", "", "staging"])
+def test_an_unknown_environment_refuses_to_start(tmp_path: Path, env: str) -> None:
+    with pytest.raises(ConfigError, match="development, production, testing"):
+        create_app({"TOKENMART_ENV": env, "DATABASE_URL": f"sqlite:///{tmp_path}/e.db",
+                    "SECRET_KEY": "x" * 48})
+
+
+def test_demo_refuses_to_run_in_production(tmp_path: Path) -> None:
+    env = {"TOKENMART_DATABASE_URL": f"sqlite:///{tmp_path}/prod.db", "TOKENMART_ENV": "production",
+           "TOKENMART_SECRET_KEY": "p" * 48}
+    assert _flask(["db", "upgrade"], env).returncode == 0
+    demo = _flask(["demo"], env)
+    assert demo.returncode != 0 and "development or testing" in demo.stderr
+    assert "alice" not in demo.stdout
 
 
 def test_development_upgrades_an_empty_database_on_first_run(tmp_path: Path) -> None:

@@ -12,8 +12,18 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("demo")
     def demo() -> None:
         """Fill an empty database with demo users, balances and content."""
+        from flask import current_app
+
         from tokenmart.demo import ADMIN_PASSWORD, DEMO_PASSWORD, already_seeded, run_demo
 
+        env = current_app.config["TOKENMART_ENV"]
+        if env not in ("development", "testing"):
+            # The demo creates an admin whose password is printed in the README.
+            raise click.ClickException(
+                f"`flask demo` runs only in development or testing, not in {env}: it creates "
+                "an admin with a published password. Create your first admin with "
+                "`flask --app wsgi users create-admin NAME --password PW` instead."
+            )
         if already_seeded():
             click.echo("Demo data is already there (user 'alice' exists); nothing to do.")
             click.echo(f"Sign in as alice / {DEMO_PASSWORD} or admin / {ADMIN_PASSWORD}.")

@@ -7,12 +7,16 @@ without touching code. `load_config()` is the one place that reads the environme
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from dotenv import load_dotenv
 
 DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the sentinel production refuses
+#: The only values TOKENMART_ENV may take. Anything else refuses to start: a typo such as
+#: "Production" must never fall back to development's public key and plain-HTTP cookies.
+ENVIRONMENTS = ("development", "production", "testing")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -46,6 +50,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     env = os.environ.get("TOKENMART_ENV", "development")
     overrides = dict(overrides or {})
     env = overrides.pop("TOKENMART_ENV", env)
+    if env not in ENVIRONMENTS:
+        raise ConfigError(
+            f"TOKENMART_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}; set it to exactly "
+            "one of them (lower case, no spaces)."
+        )
     db_url = overrides.pop(
         "DATABASE_URL", os.environ.get("TOKENMART_DATABASE_URL") or default_database_url()
     )
@@ -79,6 +88,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": env == "production",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": env == "production",
+        "REMEMBER_COOKIE_DURATION": timedelta(
+            days=int(os.environ.get("TOKENMART_REMEMBER_DAYS", "30"))),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
