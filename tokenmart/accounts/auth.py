@@ -150,7 +150,7 @@ def role_page(role: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def _load_session_user(session_id: str) -> User | None:
     """Session ids are "<user id>:<session version>"; a ban bumps the version."""
     user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 11):
         return None
     user = db.session.get(User, int(user_id))
     if user is None or user.is_banned or str(user.session_version) != version:

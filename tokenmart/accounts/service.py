@@ -206,6 +206,18 @@ def create_admin(username: str, password: str) -> User:
     return user
 
 
+def end_web_sessions(user: User) -> None:
+    """Sign-out: every browser session and remember-me cookie of `user` stops working.
+
+    Cookies are signed, not stored, so the server ends them by moving the session
+    version they carry (see `auth._load_session_user`); an old cookie replayed after
+    sign-out is anonymous. API tokens are separate and stay until revoked.
+    """
+    db.session.execute(sa.update(User).where(User.id == user.id)
+                       .values(session_version=User.session_version + 1))
+    db.session.expire(user, ["session_version"])
+
+
 def ban_user(user: User, *, actor_id: int, reason: str) -> User:
     """Ban: sign-in refused, sessions and tokens invalidated; listeners hide listings."""
     if user.id == actor_id:

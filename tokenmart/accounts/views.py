@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -39,6 +40,16 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+def _fresh_session() -> None:
+    """A new session at sign-in: nothing from before (the pre-login CSRF token above all)
+    carries over into the signed-in one, except the language the visitor chose."""
+    lang = session.get("lang")
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the old token for this request
+    if lang:
+        session["lang"] = lang
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_SIGNIN"], methods=["POST"])
 def login() -> Any:
@@ -52,6 +63,7 @@ def login() -> Any:
             flash(_("Wrong username or password.") if err.code == "invalid_credentials"
                   else _("This account has been banned."), "error")
             return render_template("accounts/login.html", form=form), 401 if err.status == 401 else 403
+        _fresh_session()
         login_user(user, remember=form.remember.data)
         flash(_("Welcome back, %(name)s!", name=user.username), "success")
         return redirect(_safe_next(request.args.get("next")))
@@ -83,6 +95,7 @@ def register() -> Any:
                     getattr(form, name).errors.extend(messages)
             return render_template("accounts/register.html", form=form), 422
         db.session.commit()
+        _fresh_session()
         login_user(user)
         flash(_("Welcome to tokenmart, %(name)s!", name=user.username), "success")
         # Back to where they came from (a friend's drive, a listing), else home.
@@ -94,7 +107,14 @@ def register() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    if current_user.is_authenticated:
+        service.end_web_sessions(current_user)
+        db.session.commit()
+    lang = session.get("lang")
     logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
     flash(_("You are signed out."), "info")
     return redirect(url_for("home.index"))
 
