@@ -21,6 +21,7 @@ from tokenmart.accounts.schemas import (
     CredentialsSchema,
     MeSchema,
     MeUpdateSchema,
+    PasswordChangeSchema,
     RegisterSchema,
     TokenSchema,
     UserCreatedSchema,
@@ -114,6 +115,18 @@ def update_me(data: dict[str, Any]) -> Any:
         user.leaderboard_opt_out = data["leaderboard_opt_out"]
     db.session.commit()
     return me_payload(user)
+
+
+@blp.route("/me/password", methods=["POST"])
+@auth_required
+@limiter.limit(_signin_limit)
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(data: dict[str, Any]) -> None:
+    """Change my password; every other session and token of mine is revoked"""
+    service.change_password(current_api_user(), data["current_password"], data["new_password"],
+                            keep_token=_bearer_token())
+    db.session.commit()
 
 
 @admin_blp.route("/users/<int:user_id>/ban", methods=["POST"])

@@ -35,3 +35,13 @@ class SettingsForm(BaseForm):
         ],
     )
     leaderboard_opt_out = BooleanField(_l("Hide me from the weekly leaderboard"))
+
+
+class PasswordChangeForm(BaseForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=256)])
+    new_password = PasswordField(_l("New password"),
+                                 validators=[DataRequired(), Length(min=8, max=256)])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(), EqualTo("new_password",
+                                                                message=_l("Passwords differ."))])

@@ -6,6 +6,9 @@ The default profile is argon2-cffi's RFC 9106 low-memory profile (64 MiB, t=3); 
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -31,3 +34,18 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher().verify(password_hash or _DUMMY, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+COMMON_PASSWORDS_FILE = Path(__file__).with_name("data") / "common_passwords.txt"
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def is_common(password: str) -> bool:
+    """True for the 10,000 most common passwords (any case): the first ones an attacker
+    tries, whatever their length (ASVS 5.0 V6.2.4)."""
+    return (password or "").strip().lower() in _common_passwords()

@@ -44,6 +44,13 @@ class MeSchema(ma.Schema):
     balances = ma.fields.Nested(BalancesSchema)
 
 
+class PasswordChangeSchema(ma.Schema):
+    current_password = ma.fields.String(required=True, load_only=True,
+                                        validate=ma.validate.Length(max=256))
+    new_password = ma.fields.String(required=True, load_only=True,
+                                    validate=ma.validate.Length(min=8, max=256))
+
+
 class MeUpdateSchema(ma.Schema):
     locale = ma.fields.String(allow_none=True, validate=ma.validate.OneOf(["en", "zh_Hans"]))
     leaderboard_opt_out = ma.fields.Boolean()

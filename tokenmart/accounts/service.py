@@ -11,11 +11,12 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from tokenmart.accounts import signals
 from tokenmart.accounts.models import ROLES, ApiToken, User, UserRole
-from tokenmart.accounts.passwords import hash_password, verify_password
+from tokenmart.accounts.passwords import hash_password, is_common, verify_password
 from tokenmart.audit import service as audit
 from tokenmart.core import rawsql
 from tokenmart.core.clock import utcnow
@@ -39,16 +40,52 @@ class AccountBanned(Forbidden):
     code, message = "account_banned", "This account has been banned."
 
 
+class WrongPassword(Forbidden):
+    code, message = "wrong_password", "The current password is not right."
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    """Why `password` may not be used (empty when it may): the one password rule."""
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        return [_("At least %(n)s characters.", n=MIN_PASSWORD)]
+    if len(password) > 256:
+        return [_("At most 256 characters.")]
+    if is_common(password) or (username and password.strip().lower() == username.lower()):
+        return [_("This password is too common or too easy to guess; choose another.")]
+    return []
+
+
 def validate_registration(username: str, password: str) -> None:
     fields: dict[str, list[str]] = {}
     if not USERNAME_RE.match(username or ""):
-        fields["username"] = ["3-32 letters, digits, _ or - (Chinese characters allowed)."]
-    if len(password or "") < MIN_PASSWORD:
-        fields["password"] = [f"At least {MIN_PASSWORD} characters."]
-    elif len(password) > 256:
-        fields["password"] = ["At most 256 characters."]
+        fields["username"] = [_("3-32 letters, digits, _ or - (Chinese characters allowed).")]
+    if problems := password_problems(password, username or ""):
+        fields["password"] = problems
     if fields:
         raise ValidationError(details={"fields": fields})
+
+
+def change_password(user: User, current: str, new: str, *,
+                    keep_token: str | None = None) -> None:
+    """Set a new password after checking the current one.
+
+    Every web session of the user ends (session version) and every API token is revoked
+    but the one making the request, if any (`keep_token`). Raises WrongPassword
+    (403) or ValidationError (422) naming `new_password`.
+    """
+    if not verify_password(user.password_hash, current or ""):
+        raise WrongPassword()
+    if problems := password_problems(new, user.username):
+        raise ValidationError(details={"fields": {"new_password": problems}})
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    query = sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if keep_token:
+        query = query.where(ApiToken.token_hash != _token_hash(keep_token))
+    db.session.execute(query.values(revoked_at=utcnow()))
+    db.session.flush()
+    audit.record(user.id, "user.password_change", "user", user.id, None, None)
 
 
 def register_user(

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tokenmart.accounts import service
-from tokenmart.accounts.forms import LoginForm, RegisterForm, SettingsForm
+from tokenmart.accounts.forms import LoginForm, PasswordChangeForm, RegisterForm, SettingsForm
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 from tokenmart.ledger.service import balances_of
@@ -142,3 +142,29 @@ def profile() -> Any:
         "accounts/profile.html", form=form, balances=balances_of(current_user.id),
         sections=[s for s in sections if s],
     )
+
+
+@bp.route("/me/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    """Change the password; every other browser and API token of the account is signed out."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            service.change_password(current_user, form.current_password.data,
+                                    form.new_password.data)
+        except DomainError as err:
+            db.session.rollback()
+            if err.code == "wrong_password":
+                form.current_password.errors = [_("That is not your current password.")]
+            else:
+                form.new_password.errors = list(
+                    (err.details.get("fields") or {}).get("new_password", [err.message]))
+            return render_template("accounts/password.html", form=form), 422
+        db.session.commit()
+        # This browser stays signed in under the new session version; the others do not.
+        login_user(current_user._get_current_object())  # type: ignore[attr-defined]
+        flash(_("Password changed. Other devices have been signed out."), "success")
+        return redirect(url_for("accounts.profile"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/password.html", form=form), status
