@@ -149,6 +149,14 @@ def check_page(page: Page, chinese: bool, content: list[str]) -> list[str]:
         for attr, value in tag.attrs.items():
             if value == "None" or (isinstance(value, list) and "None" in value):
                 problems.append(f"{where}: <{tag.name} {attr}=\"None\">")
+    # The Content-Security-Policy allows no inline script: it would not run anyway.
+    for tag in soup.find_all("script"):
+        if not tag.get("src"):
+            problems.append(f"{where}: inline <script> (blocked by the CSP; use static/js)")
+    for tag in soup.find_all(True):
+        handlers = [a for a in tag.attrs if a.lower().startswith("on")]
+        if handlers:
+            problems.append(f"{where}: inline handler {handlers} on <{tag.name}> (blocked by the CSP)")
     for tag in soup.find_all("input"):
         name = str(tag.get("name", "")) + " " + str(tag.get("id", ""))
         auto = str(tag.get("autocomplete", ""))

@@ -159,14 +159,18 @@ def _register_plumbing(app: Flask) -> None:
         refuse_hostile_input()
         remember_language_choice()
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
     @app.after_request
     def _stamp(response: Response) -> Response:
+        from tokenmart.core.headers import add_security_headers
+
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("X-Frame-Options", "DENY")
-        return response
+        return add_security_headers(response)
 
     @app.get("/healthz")
     @csrf.exempt

@@ -92,6 +92,14 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_DURATION": timedelta(
             days=int(os.environ.get("TOKENMART_REMEMBER_DAYS", "30"))),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (ProxyFix).
+        # 0 trusts no such header, so a client cannot claim HTTPS or another address.
+        "PROXY_COUNT": int(os.environ.get("TOKENMART_PROXY_COUNT", "0")),
+        # Host names this app answers to; absolute URLs (share links, QR codes) use the
+        # request's host, so any other Host header is refused (Flask's TRUSTED_HOSTS).
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TOKENMART_TRUSTED_HOSTS", "").split(",")
+                          if h.strip()] or None,
+        "HSTS_SECONDS": int(os.environ.get("TOKENMART_HSTS_SECONDS", "31536000")),
         "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "zh_Hans"],

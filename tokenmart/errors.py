@@ -109,11 +109,20 @@ def error_response(
     if wants_json():
         resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
     else:
-        resp = Response(
-            render_template("error.html", status=status, code=code, message=message),
-            mimetype="text/html",
-        )
+        try:
+            body = render_template("error.html", status=status, code=code, message=message)
+        except Exception:  # noqa: BLE001 - e.g. a refused Host header leaves no URL adapter
+            log.warning("error page could not render for %s; plain text instead", request.path)
+            return _plain(status, message, headers)
+        resp = Response(body, mimetype="text/html")
     resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _plain(status: int, message: str, headers: dict[str, str] | None) -> Response:
+    resp = Response(f"{status}: {message}\n", status=status, mimetype="text/plain")
     for k, v in (headers or {}).items():
         resp.headers[k] = v
     return resp

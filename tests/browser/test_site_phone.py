@@ -56,8 +56,9 @@ def _existing(page: Any, paths: list[str]) -> list[str]:
 
 def test_every_main_page_fits_a_phone_and_passes_axe(browser: Any, live_server: str, demo: Any,
                                                       axe_script: str) -> None:
+    # bypass_csp: axe-core is injected inline; the app's CSP rightly refuses inline script.
     context = browser.new_context(base_url=live_server, locale="en-US", viewport=PHONE,
-                                  is_mobile=True, has_touch=True)
+                                  is_mobile=True, has_touch=True, bypass_csp=True)
     page = context.new_page()
     _sign_in_with_form(page, "alice", DEMO_PASSWORD)
     problems: list[str] = []
@@ -97,7 +98,8 @@ def test_admin_pages_fit_and_pass_axe(browser: Any, live_server: str, demo: Any,
                                       axe_script: str) -> None:
     problems: list[str] = []
     for viewport in (PHONE, {"width": 1280, "height": 900}):
-        context = browser.new_context(base_url=live_server, locale="en-US", viewport=viewport)
+        context = browser.new_context(base_url=live_server, locale="en-US", viewport=viewport,
+                                      bypass_csp=True)
         page = context.new_page()
         _sign_in_with_form(page, "admin", ADMIN_PASSWORD)
         for path in _existing(page, ADMIN_PAGES):
