@@ -37,12 +37,22 @@ def test_production_refuses_the_default_secret_key(tmp_path: Path) -> None:
 
 def test_production_starts_with_a_real_secret_and_secure_cookies(tmp_path: Path) -> None:
     app = create_app({"TOKENMART_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
-                      "SECRET_KEY": "x" * 48, "AUTO_UPGRADE_DB": False})
+                      "SECRET_KEY": "x" * 48, "AUTO_UPGRADE_DB": False, "WORKERS": 1})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_DURATION"].days == 30
+
+
+def test_production_refuses_per_process_rate_limits_behind_several_workers(tmp_path: Path) -> None:
+    base = {"TOKENMART_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/w.db",
+            "SECRET_KEY": "x" * 48, "AUTO_UPGRADE_DB": False}
+    for workers in (0, 4):
+        with pytest.raises(ConfigError, match="TOKENMART_REDIS_URL"):
+            create_app({**base, "WORKERS": workers})
+    assert create_app({**base, "WORKERS": 1})
+    assert create_app({**base, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "WORKERS": 4})
 
 
 @pytest.mark.parametrize("env", ["Production", "prod", "production ", "", "staging"])
@@ -54,7 +64,7 @@ def test_an_unknown_environment_refuses_to_start(tmp_path: Path, env: str) -> No
 
 def test_demo_refuses_to_run_in_production(tmp_path: Path) -> None:
     env = {"TOKENMART_DATABASE_URL": f"sqlite:///{tmp_path}/prod.db", "TOKENMART_ENV": "production",
-           "TOKENMART_SECRET_KEY": "p" * 48}
+           "TOKENMART_SECRET_KEY": "p" * 48, "TOKENMART_WORKERS": "1"}
     assert _flask(["db", "upgrade"], env).returncode == 0
     demo = _flask(["demo"], env)
     assert demo.returncode != 0 and "development or testing" in demo.stderr

@@ -27,7 +27,7 @@ def test_private_pages_and_api_answers_are_not_stored(client: Any, make_user: An
 
 def _production(tmp_path: Path, **extra: Any) -> Any:
     return create_app({"TOKENMART_ENV": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
-                       "SECRET_KEY": "s" * 48, "AUTO_UPGRADE_DB": True, **extra})
+                       "SECRET_KEY": "s" * 48, "AUTO_UPGRADE_DB": True, "WORKERS": 1, **extra})
 
 
 def test_hsts_only_over_https_and_only_from_trusted_proxies(tmp_path: Path) -> None:

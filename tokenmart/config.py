@@ -70,6 +70,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # Rate limits: shared through Redis when configured, else per process.
         "RATELIMIT_ENABLED": _bool(os.environ.get("TOKENMART_RATELIMIT_ENABLED"), True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        #: web worker processes of this deployment (gunicorn's WEB_CONCURRENCY is read too);
+        #: 0 = not said. Per-process rate-limit counters are only honest with exactly 1.
+        "WORKERS": int(os.environ.get("TOKENMART_WORKERS") or os.environ.get("WEB_CONCURRENCY")
+                       or 0),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_SIGNIN": os.environ.get("TOKENMART_RATELIMIT_SIGNIN", "10/minute"),
         "RATELIMIT_REGISTER": os.environ.get("TOKENMART_RATELIMIT_REGISTER", "5/minute;50/day"),
@@ -132,7 +136,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def check_production_safety(cfg: dict[str, Any]) -> None:
-    """Refuse to run production with the shipped secret key (sessions could be forged)."""
+    """Refuse to run production with the shipped secret key (sessions could be forged) or
+    with per-process rate-limit counters behind several workers."""
     if cfg["TOKENMART_ENV"] != "production":
         return
     key = cfg.get("SECRET_KEY") or ""
@@ -141,4 +146,12 @@ def check_production_safety(cfg: dict[str, Any]) -> None:
             "TOKENMART_ENV=production needs a real secret key: set TOKENMART_SECRET_KEY to a "
             'random string of 32+ characters, e.g. python -c "import secrets; '
             'print(secrets.token_urlsafe(48))"'
+        )
+    per_process = cfg.get("RATELIMIT_STORAGE_URI", "memory://").startswith("memory://")
+    if cfg.get("RATELIMIT_ENABLED") and per_process and cfg.get("WORKERS") != 1:
+        raise ConfigError(
+            "TOKENMART_ENV=production with rate limits but no TOKENMART_REDIS_URL: each worker "
+            "would count sign-in attempts on its own, multiplying every limit. Set "
+            "TOKENMART_REDIS_URL (shared counters), or TOKENMART_WORKERS=1 if this really is a "
+            "single process."
         )

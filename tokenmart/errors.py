@@ -46,11 +46,14 @@ class DomainError(Exception):
         code: str | None = None,
         status: int | None = None,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.message = message or self.message
         self.code = code or self.code
         self.status = status or self.status
         self.details = details or {}
+        #: extra response headers, e.g. Retry-After on a 429
+        self.headers = headers or {}
         super().__init__(self.message)
 
 
@@ -129,7 +132,7 @@ def _plain(status: int, message: str, headers: dict[str, str] | None) -> Respons
 
 
 def _handle_domain_error(err: DomainError) -> Response:
-    return error_response(err.status, err.code, err.message, err.details)
+    return error_response(err.status, err.code, err.message, err.details, err.headers)
 
 
 def _handle_http_exception(err: HTTPException) -> Response:

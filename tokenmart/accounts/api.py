@@ -26,6 +26,7 @@ from tokenmart.accounts.schemas import (
     TokenSchema,
     UserCreatedSchema,
 )
+from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 from tokenmart.ledger.service import balances_of
 
@@ -65,7 +66,11 @@ def register(data: dict[str, Any]) -> Any:
 @blp.response(201, TokenSchema)
 def create_token(data: dict[str, Any]) -> Any:
     """Exchange username and password for a bearer token"""
-    user = service.authenticate(data["username"], data["password"])
+    try:
+        user = service.authenticate(data["username"], data["password"])
+    except DomainError:
+        db.session.commit()  # the throttle's count of this failure must stay
+        raise
     token = service.issue_token(user)
     db.session.commit()
     return {"token": token}
@@ -124,8 +129,13 @@ def update_me(data: dict[str, Any]) -> Any:
 @blp.response(204)
 def change_password(data: dict[str, Any]) -> None:
     """Change my password; every other session and token of mine is revoked"""
-    service.change_password(current_api_user(), data["current_password"], data["new_password"],
-                            keep_token=_bearer_token())
+    try:
+        service.change_password(current_api_user(), data["current_password"],
+                                data["new_password"], keep_token=_bearer_token())
+    except DomainError as err:
+        if err.code in ("wrong_password", "too_many_attempts"):
+            db.session.commit()  # keep the throttle's count
+        raise
     db.session.commit()
 
 

@@ -79,3 +79,16 @@ class ApiToken(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(60), default="api", nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SigninThrottle(db.Model):
+    """Failed sign-ins per tried username (when no Redis is configured; see accounts.throttle)."""
+
+    __tablename__ = "signin_throttles"
+
+    #: the lower-cased username tried, whether or not the account exists
+    account_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    #: no attempt is checked before this time (growing with `failures`)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

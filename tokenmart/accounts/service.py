@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from tokenmart.accounts import signals
+from tokenmart.accounts import signals, throttle
 from tokenmart.accounts.models import ROLES, ApiToken, User, UserRole
 from tokenmart.accounts.passwords import hash_password, is_common, verify_password
 from tokenmart.audit import service as audit
@@ -74,7 +74,9 @@ def change_password(user: User, current: str, new: str, *,
     but the one making the request, if any (`keep_token`). Raises WrongPassword
     (403) or ValidationError (422) naming `new_password`.
     """
+    throttle.check(user.username)
     if not verify_password(user.password_hash, current or ""):
+        throttle.failed(user.username)
         raise WrongPassword()
     if problems := password_problems(new, user.username):
         raise ValidationError(details={"fields": {"new_password": problems}})
@@ -139,10 +141,18 @@ def get_user(user_id: int) -> User:
 
 
 def authenticate(username: str, password: str) -> User:
-    """The user for these credentials; InvalidCredentials or AccountBanned otherwise."""
+    """The user for these credentials; InvalidCredentials or AccountBanned otherwise.
+
+    Guarded by the per-account throttle: TooManyAttempts (429) while the account is
+    blocked. A failure is counted in the session: the caller commits it even though
+    the request fails (see the sign-in views).
+    """
+    throttle.check(username)
     user = find_by_username(username)
     if not verify_password(user.password_hash if user else None, password) or user is None:
+        throttle.failed(username)
         raise InvalidCredentials()
+    throttle.succeeded(username)
     if user.is_banned:
         raise AccountBanned()
     return user

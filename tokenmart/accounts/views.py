@@ -60,9 +60,16 @@ def login() -> Any:
         try:
             user = service.authenticate(form.username.data, form.password.data)
         except DomainError as err:
-            flash(_("Wrong username or password.") if err.code == "invalid_credentials"
-                  else _("This account has been banned."), "error")
-            return render_template("accounts/login.html", form=form), 401 if err.status == 401 else 403
+            db.session.commit()  # the throttle's count of this failure must stay
+            messages = {
+                "invalid_credentials": _("Wrong username or password."),
+                "too_many_attempts": _("Too many failed sign-ins for this account. Wait "
+                                       "%(seconds)s seconds and try again.",
+                                       seconds=err.headers.get("Retry-After", "60")),
+            }
+            flash(messages.get(err.code, _("This account has been banned.")), "error")
+            response = render_template("accounts/login.html", form=form)
+            return response, err.status, err.headers
         _fresh_session()
         login_user(user, remember=form.remember.data)
         flash(_("Welcome back, %(name)s!", name=user.username), "success")
@@ -154,9 +161,15 @@ def change_password() -> Any:
             service.change_password(current_user, form.current_password.data,
                                     form.new_password.data)
         except DomainError as err:
-            db.session.rollback()
+            if err.code in ("wrong_password", "too_many_attempts"):
+                db.session.commit()  # keep the throttle's count
+            else:
+                db.session.rollback()
             if err.code == "wrong_password":
                 form.current_password.errors = [_("That is not your current password.")]
+            elif err.code == "too_many_attempts":
+                form.current_password.errors = [_("Too many wrong passwords. Wait a moment and "
+                                                  "try again.")]
             else:
                 form.new_password.errors = list(
                     (err.details.get("fields") or {}).get("new_password", [err.message]))
