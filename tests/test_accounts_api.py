@@ -124,9 +124,12 @@ def test_me_patch_sets_locale(api: Any, make_user: Any) -> None:
 @pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])
 def test_sign_in_and_registration_are_rate_limited(api: Any, make_user: Any) -> None:
     make_user("bob")
+    # A different username each time: this is the per-address limit, not the per-account
+    # throttle (tests/test_signin_throttle.py), which would start sooner for one account.
     statuses = [
-        api().post("/api/v1/auth/tokens", {"username": "bob", "password": "wrong-password"}).status_code
-        for _ in range(12)
+        api().post("/api/v1/auth/tokens", {"username": f"guess{i}", "password": "wrong-password"}
+                   ).status_code
+        for i in range(12)
     ]
     assert statuses[:10] == [401] * 10 and statuses[10:] == [429, 429]
     limited = api().post("/api/v1/auth/tokens", {"username": "bob", "password": PASSWORD})

@@ -12,11 +12,13 @@ from tokenmart.accounts.auth import (
     _bearer_token,
     admin_required_api,
     auth_required,
+    current_api_caller,
     current_api_user,
     public,
 )
 from tokenmart.accounts.schemas import (
     AdminUserSchema,
+    ApiTokenListSchema,
     BanSchema,
     CredentialsSchema,
     MeSchema,
@@ -136,6 +138,27 @@ def change_password(data: dict[str, Any]) -> None:
         if err.code in ("wrong_password", "too_many_attempts"):
             db.session.commit()  # keep the throttle's count
         raise
+    db.session.commit()
+
+
+@blp.route("/me/tokens", methods=["GET"])
+@auth_required
+@blp.response(200, ApiTokenListSchema)
+def my_tokens() -> Any:
+    """My API tokens that still work (revoke the ones you do not recognise)"""
+    caller = current_api_caller()
+    items = [{"id": t.id, "name": t.name, "created_at": t.created_at,
+              "last_used_at": t.last_used_at, "expires_at": t.expires_at,
+              "current": t.id == caller.token_id} for t in service.tokens_of(caller.id)]
+    return {"items": items, "next_cursor": None}
+
+
+@blp.route("/me/tokens/<int:token_id>", methods=["DELETE"])
+@auth_required
+@blp.response(204)
+def revoke_my_token(token_id: int) -> None:
+    """Revoke one of my API tokens"""
+    service.revoke_token_of(current_api_caller().id, token_id)
     db.session.commit()
 
 

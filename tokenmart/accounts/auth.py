@@ -16,7 +16,7 @@ from flask import abort, g, request
 from flask_login import current_user, login_required
 
 from tokenmart.accounts.models import User
-from tokenmart.accounts.service import ApiCaller, caller_for_token
+from tokenmart.accounts.service import ApiCaller, caller_for_token, touch_token
 from tokenmart.errors import Forbidden, Unauthorized
 from tokenmart.extensions import db, login_manager
 
@@ -35,6 +35,11 @@ def load_api_caller() -> ApiCaller:
     """Authenticate the bearer token (one statement); 401 `unauthorized` without a valid one."""
     token = _bearer_token()
     caller = caller_for_token(token) if token else None
+    if caller is not None and caller.touch_due:
+        # At most once an hour per token, before the view's own work: commit at once so a
+        # GET (which commits nothing) still keeps the token from idling out.
+        touch_token(caller.token_id)
+        db.session.commit()
     if caller is None:
         raise Unauthorized(
             "Send 'Authorization: Bearer <token>' with a valid token "

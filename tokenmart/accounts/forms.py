@@ -45,3 +45,7 @@ class PasswordChangeForm(BaseForm):
     confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(), EqualTo("new_password",
                                                                 message=_l("Passwords differ."))])
+
+
+class ActionForm(BaseForm):
+    """A button without fields (revoke): the CSRF token only."""

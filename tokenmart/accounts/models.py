@@ -77,8 +77,11 @@ class ApiToken(TimestampMixin, db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True, nullable=False)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
     name: Mapped[str] = mapped_column(sa.String(60), default="api", nullable=False)
+    #: refreshed at most once an hour (see accounts.service.caller_for_token)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: absolute end of the token (TOKENMART_API_TOKEN_DAYS after issue); None = never
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SigninThrottle(db.Model):

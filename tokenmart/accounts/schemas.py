@@ -69,3 +69,18 @@ class AdminUserSchema(ma.Schema):
     is_banned = ma.fields.Boolean()
     banned_reason = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
+
+
+class ApiTokenInfoSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    last_used_at = ma.fields.AwareDateTime(allow_none=True,
+                                           metadata={"description": "Refreshed at most hourly"})
+    expires_at = ma.fields.AwareDateTime(allow_none=True)
+    current = ma.fields.Boolean(metadata={"description": "The token making this request"})
+
+
+class ApiTokenListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(ApiTokenInfoSchema))
+    next_cursor = ma.fields.String(allow_none=True)

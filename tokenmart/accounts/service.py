@@ -9,8 +9,10 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -165,7 +167,10 @@ def _token_hash(token: str) -> str:
 def issue_token(user: User, name: str = "api") -> str:
     """A new bearer token; only its hash is stored, so this is the only time it is seen."""
     token = "tm_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name[:60]))
+    days = current_app.config.get("API_TOKEN_DAYS", 30)
+    expires = utcnow() + timedelta(days=days) if days else None
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name[:60],
+                            expires_at=expires))
     db.session.flush()
     return token
 
@@ -181,6 +186,9 @@ class ApiCaller:
     tier: str
     locale: str | None
     roles: frozenset[str]
+    token_id: int = 0
+    #: the token's last use is old enough to record this one (see caller_for_token)
+    touch_due: bool = False
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -193,25 +201,65 @@ class ApiCaller:
 # Raw SQL: this runs first on every API request, the redemption hot path included, and
 # loading the ORM User with its roles cost ~2 ms of CPU (see core.rawsql).
 _CALLER_FOR_TOKEN = rawsql.SQL("""
-    SELECT u.id, u.tier, u.locale, r.role
+    SELECT u.id, u.tier, u.locale, r.role, t.id, COALESCE(t.last_used_at, t.created_at) < :stale
     FROM api_tokens t
     JOIN users u ON u.id = t.user_id
     LEFT JOIN user_roles r ON r.user_id = u.id
     WHERE t.token_hash = :token_hash AND t.revoked_at IS NULL AND u.is_banned = :banned
+      AND (t.expires_at IS NULL OR t.expires_at > :now)
+      AND COALESCE(t.last_used_at, t.created_at) > :idle_since
 """)
+_TOUCH_TOKEN = rawsql.SQL("UPDATE api_tokens SET last_used_at = :now WHERE id = :id")
+#: how stale `last_used_at` may get before a request refreshes it (one write per hour)
+TOUCH_EVERY = timedelta(hours=1)
 
 
 def caller_for_token(token: str) -> ApiCaller | None:
-    """The active (not banned) caller owning this unrevoked token, else None.
+    """The active (not banned) caller owning this unrevoked, unexpired, recently used
+    token, else None.
 
-    One statement: the roles come joined (a row per role), since every guard asks.
+    One statement: the roles come joined (a row per role), since every guard asks. When
+    the token's last use is older than TOUCH_EVERY, `touch_due` says the caller should
+    refresh it (`touch_token`) — so the idle timeout costs one write per token-hour, not
+    one per request.
     """
-    rows = rawsql.fetchall(_CALLER_FOR_TOKEN, {"token_hash": _token_hash(token), "banned": False})
+    now = utcnow()
+    idle_days = current_app.config.get("API_TOKEN_IDLE_DAYS", 7)
+    idle_since = now - timedelta(days=idle_days) if idle_days else datetime(2000, 1, 1, tzinfo=UTC)
+    rows = rawsql.fetchall(_CALLER_FOR_TOKEN, {
+        "token_hash": _token_hash(token), "banned": False, "now": rawsql.db_datetime(now),
+        "idle_since": rawsql.db_datetime(idle_since),
+        "stale": rawsql.db_datetime(now - TOUCH_EVERY)})
     if not rows:
         return None
-    user_id, tier, locale, _ = rows[0]
+    user_id, tier, locale, _, token_id, stale = rows[0]
     return ApiCaller(id=user_id, tier=tier, locale=locale,
-                     roles=frozenset(r[3] for r in rows if r[3] is not None))
+                     roles=frozenset(r[3] for r in rows if r[3] is not None),
+                     token_id=token_id, touch_due=bool(stale))
+
+
+def touch_token(token_id: int) -> None:
+    """Record that a token was used now (for the idle timeout and the user's token list)."""
+    rawsql.execute(_TOUCH_TOKEN, {"now": rawsql.db_datetime(utcnow()), "id": token_id})
+
+
+def tokens_of(user_id: int) -> list[ApiToken]:
+    """The user's tokens that still work, newest first (for their token list)."""
+    now = utcnow()
+    return list(db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None),
+                                  sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now))
+        .order_by(ApiToken.id.desc())).scalars())
+
+
+def revoke_token_of(user_id: int, token_id: int) -> None:
+    """Revoke one of the user's own tokens; NotFound for anyone else's (no hint it exists)."""
+    n = db.session.execute(
+        sa.update(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user_id,
+                                  ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())).rowcount
+    if not n:
+        raise NotFound("No such token.")
 
 
 def revoke_token(token: str) -> bool:

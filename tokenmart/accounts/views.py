@@ -20,7 +20,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tokenmart.accounts import service
-from tokenmart.accounts.forms import LoginForm, PasswordChangeForm, RegisterForm, SettingsForm
+from tokenmart.accounts.forms import (
+    ActionForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+    SettingsForm,
+)
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 from tokenmart.ledger.service import balances_of
@@ -181,3 +187,22 @@ def change_password() -> Any:
         return redirect(url_for("accounts.profile"))
     status = 422 if form.is_submitted() else 200
     return render_template("accounts/password.html", form=form), status
+
+
+@bp.get("/me/tokens")
+@login_required
+def tokens() -> Any:
+    """The API tokens that can act for me: when each was made and last used; revoke any."""
+    return render_template("accounts/tokens.html", tokens=service.tokens_of(current_user.id),
+                           form=ActionForm())
+
+
+@bp.post("/me/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Any:
+    form = ActionForm()
+    if form.validate_on_submit():
+        service.revoke_token_of(current_user.id, token_id)
+        db.session.commit()
+        flash(_("Token revoked: it can no longer be used."), "success")
+    return redirect(url_for("accounts.tokens"))
