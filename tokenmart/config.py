@@ -110,6 +110,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PAGE_SIZE_DEFAULT": 20,
         "PAGE_SIZE_MAX": 100,
         "IDEMPOTENCY_KEY_TTL_HOURS": 48,
+        #: admins must enroll in two-factor sign-in before any back-office page opens
+        "ADMIN_TWO_FACTOR_REQUIRED": _bool(os.environ.get("TOKENMART_ADMIN_2FA"),
+                                           env == "production"),
         #: API tokens end this many days after issue, and after this many days unused (0 = never)
         "API_TOKEN_DAYS": int(os.environ.get("TOKENMART_API_TOKEN_DAYS", "30")),
         "API_TOKEN_IDLE_DAYS": int(os.environ.get("TOKENMART_API_TOKEN_IDLE_DAYS", "7")),

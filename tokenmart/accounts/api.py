@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from tokenmart.accounts import service
+from tokenmart.accounts import service, twofactor
 from tokenmart.accounts.auth import (
     _bearer_token,
     admin_required_api,
@@ -70,8 +70,9 @@ def create_token(data: dict[str, Any]) -> Any:
     """Exchange username and password for a bearer token"""
     try:
         user = service.authenticate(data["username"], data["password"])
+        twofactor.verify(user, data.get("otp"))
     except DomainError:
-        db.session.commit()  # the throttle's count of this failure must stay
+        db.session.commit()  # the throttle's count (and a used code) must stay
         raise
     token = service.issue_token(user)
     db.session.commit()

@@ -12,7 +12,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, g, request
+from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tokenmart.accounts.models import User
@@ -128,6 +129,9 @@ def admin_page(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_admin:
             abort(403)
+        if current_app.config.get("ADMIN_TWO_FACTOR_REQUIRED") and not current_user.has_two_factor:
+            flash(_("Turn on two-factor sign-in to use the back office."), "info")
+            return redirect(url_for("accounts.two_factor", next=request.path))
         result = fn(*args, **kwargs)
         _audit_if_changed(current_user.id, result)
         return result

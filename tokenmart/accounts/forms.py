@@ -49,3 +49,14 @@ class PasswordChangeForm(BaseForm):
 
 class ActionForm(BaseForm):
     """A button without fields (revoke): the CSRF token only."""
+
+
+class OtpForm(BaseForm):
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=20)])
+
+
+class TwoFactorDisableForm(BaseForm):
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    code = StringField(_l("Code from your authenticator app, or a recovery code"),
+                       validators=[DataRequired(), Length(max=20)])

@@ -34,6 +34,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     registration_ip: Mapped[str | None] = mapped_column(sa.String(64))
     #: bumped on ban and password change so old browser sessions stop working
     session_version: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
+    #: base32 TOTP secret; set when enrollment starts, in force once totp_enabled_at is set
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the last accepted 30-second step: a code is never accepted twice
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     roles_rel: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -53,6 +58,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return not self.is_banned
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -95,3 +104,15 @@ class SigninThrottle(db.Model):
     #: no attempt is checked before this time (growing with `failures`)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for a TOTP code (lost phone); stored as SHA-256."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"),
+                                         index=True, nullable=False)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -22,6 +22,9 @@ class UserCreatedSchema(ma.Schema):
 class CredentialsSchema(ma.Schema):
     username = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
     password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=256))
+    otp = ma.fields.String(load_only=True, validate=ma.validate.Length(max=20), metadata={
+        "description": "Needed once the account has two-factor sign-in: a current code from "
+                       "the authenticator app or an unused recovery code"})
 
 
 class TokenSchema(ma.Schema):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
+import segno
 from flask import (
     Blueprint,
     current_app,
@@ -18,15 +20,19 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from markupsafe import Markup
 
-from tokenmart.accounts import service
+from tokenmart.accounts import service, twofactor
 from tokenmart.accounts.forms import (
     ActionForm,
     LoginForm,
+    OtpForm,
     PasswordChangeForm,
     RegisterForm,
     SettingsForm,
+    TwoFactorDisableForm,
 )
+from tokenmart.accounts.models import User
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 from tokenmart.ledger.service import balances_of
@@ -76,11 +82,96 @@ def login() -> Any:
             flash(messages.get(err.code, _("This account has been banned.")), "error")
             response = render_template("accounts/login.html", form=form)
             return response, err.status, err.headers
+        if user.has_two_factor:
+            # The password was right; the session is not signed in until the code is.
+            _fresh_session()
+            session["two_factor"] = {"id": user.id, "v": user.session_version,
+                                     "remember": bool(form.remember.data),
+                                     "at": int(time.time())}
+            db.session.commit()  # the throttle's reset
+            return redirect(url_for("accounts.login_code", next=request.args.get("next")))
         _fresh_session()
         login_user(user, remember=form.remember.data)
         flash(_("Welcome back, %(name)s!", name=user.username), "success")
         return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", form=form)
+
+
+#: how long the code step may follow the password step
+TWO_FACTOR_STEP_SECONDS = 300
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SIGNIN"], methods=["POST"])
+def login_code() -> Any:
+    """The second step of signing in, for accounts with two-factor sign-in."""
+    pending = session.get("two_factor") or {}
+    user = db.session.get(User, pending["id"]) if pending.get("id") else None
+    fresh = time.time() - pending.get("at", 0) < TWO_FACTOR_STEP_SECONDS
+    if user is None or not fresh or user.session_version != pending.get("v") or user.is_banned:
+        session.pop("two_factor", None)
+        flash(_("Sign in with your password first."), "info")
+        return redirect(url_for("accounts.login", next=request.args.get("next")))
+    form = OtpForm()
+    if form.validate_on_submit():
+        try:
+            twofactor.verify(user, form.code.data)
+        except DomainError as err:
+            db.session.commit()  # the throttle's count must stay
+            form.code.errors = [_("Too many wrong codes. Wait a moment and try again.")
+                                if err.code == "too_many_attempts"
+                                else _("That code is not right or was already used.")]
+            return render_template("accounts/login_code.html", form=form), err.status
+        db.session.commit()
+        _fresh_session()
+        login_user(user, remember=pending.get("remember", False))
+        flash(_("Welcome back, %(name)s!", name=user.username), "success")
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login_code.html", form=form)
+
+
+@bp.route("/me/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor() -> Any:
+    """Turn two-factor sign-in on (scan, confirm, keep the recovery codes) or off."""
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if user.has_two_factor:
+        form = TwoFactorDisableForm()
+        if form.validate_on_submit():
+            try:
+                twofactor.disable(user, form.password.data, form.code.data)
+            except DomainError:
+                db.session.commit()  # the throttle's count must stay
+                form.code.errors = [_("The password or the code is not right.")]
+                return render_template("accounts/two_factor.html", form=form, user=user), 422
+            db.session.commit()
+            flash(_("Two-factor sign-in is off."), "success")
+            return redirect(url_for("accounts.profile"))
+        return render_template("accounts/two_factor.html", form=form, user=user,
+                               codes_left=twofactor.recovery_codes_left(user))
+    form = OtpForm()
+    if form.validate_on_submit() and user.totp_secret:
+        try:
+            codes = twofactor.confirm_enrollment(user, form.code.data)
+        except DomainError:
+            db.session.rollback()
+            form.code.errors = [_("That code is not right. Check the time on your phone and "
+                                  "type the newest code.")]
+        else:
+            db.session.commit()
+            flash(_("Two-factor sign-in is on."), "success")
+            return render_template("accounts/two_factor_codes.html", codes=codes,
+                                   next=_safe_next(request.args.get("next"))
+                                   if request.args.get("next") else None)
+    elif not user.totp_secret:
+        # Kept across reloads: a phone that scanned the code must stay paired with it.
+        twofactor.start_enrollment(user)
+        db.session.commit()
+    uri = twofactor.provisioning_uri(user)
+    qr = segno.make(uri, error="m").svg_inline(scale=4, dark="#222", light="#fff",
+                                                title=_("QR code to scan"))
+    return render_template("accounts/two_factor.html", form=form, user=user, secret=user.totp_secret,
+                           qr=Markup(qr)), (422 if form.errors else 200)  # noqa: S704 - segno SVG of our own URI
 
 
 @bp.route("/register", methods=["GET", "POST"])
