@@ -47,3 +47,36 @@ def test_busy_connection_is_not_pinged_and_the_pool_recovers(app: Any, client: A
     assert client.get("/healthz").status_code == 503
     db.session.rollback()
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_database_that_is_down_answers_503_with_retry_after(tmp_path: Any) -> None:
+    """Nothing listens on port 1: every API and page request is a 503, never a 500."""
+    from tokenmart import create_app
+
+    app = create_app({"TOKENMART_ENV": "testing", "SECRET_KEY": "k" * 40,
+                      "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nothing",
+                      "AUTO_UPGRADE_DB": False, "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    response = client.get("/api/v1/rewards")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "2"
+    assert client.get("/login").status_code in (200, 503)  # a page without the database
+    assert client.get("/market").status_code == 503
+
+
+@pytest.mark.parametrize("app_config", [3600], indirect=True)
+def test_a_connection_killed_under_the_hot_path_is_503_then_recovers(
+        app: Any, api: Any, make_user: Any, is_postgres: bool) -> None:
+    """A connection that dies under rawsql (the hand-written hot path) is a 503 with
+    Retry-After, not a 500; rawsql invalidates it as SQLAlchemy's own path would, and the
+    next request gets a working connection."""
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: a server-side kill of a pooled connection")
+    client = api(make_user("alice"))
+    assert client.get("/api/v1/me").status_code == 200
+    _kill_the_pooled_connection()
+    response = client.get("/api/v1/me")  # the bearer lookup is rawsql
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "service_unavailable"
+    assert client.get("/api/v1/me").status_code == 200

@@ -168,6 +168,8 @@ def _is_json_decode_error(messages: dict[str, Any]) -> bool:
 
 
 def _handle_unexpected(err: Exception) -> Response:
+    if is_database_unavailable(err):
+        return _handle_database_unavailable(err)
     log.exception("unhandled error on %s %s", request.method, request.path)
     # The error page itself reads the database (the unread badge): a failed transaction
     # must not turn it into a second, bare "Internal Server Error".
@@ -178,7 +180,43 @@ def _handle_unexpected(err: Exception) -> Response:
     return error_response(500, "internal_error", "Something went wrong on our side; it was logged.")
 
 
+def _handle_database_unavailable(err: Exception) -> Response:
+    """The database is down, restarting or dropped our connection: 503 and "retry soon",
+    never a 500 (a client retries with the same Idempotency-Key; nothing was applied)."""
+    if not is_database_unavailable(err):
+        return _handle_unexpected(err)
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, err)
+    from tokenmart.extensions import db
+
+    with contextlib.suppress(Exception):
+        db.session.rollback()
+    return error_response(503, "service_unavailable",
+                          "The service is briefly unavailable; retry in a few seconds.",
+                          headers={"Retry-After": "2"})
+
+
+def is_database_unavailable(err: BaseException) -> bool:
+    import sqlalchemy as sa
+
+    if isinstance(err, sa.exc.DBAPIError) and err.connection_invalidated:
+        return True
+    if isinstance(err, sa.exc.InterfaceError | sa.exc.DisconnectionError | sa.exc.TimeoutError):
+        return True
+    if isinstance(err, sa.exc.OperationalError):
+        # psycopg's OperationalError means the server or the connection (refused, reset,
+        # shutting down, statement cancelled); SQLite's also covers bad SQL, where only
+        # "locked"/"busy" is the database being unavailable.
+        text = str(err.orig).lower()
+        return "sqlite" not in type(err.orig).__module__ or "locked" in text or "busy" in text
+    return False
+
+
 def register_error_handlers(app: Flask) -> None:
+    import sqlalchemy as sa
+
+    for kind in (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError,
+                 sa.exc.TimeoutError):
+        app.register_error_handler(kind, _handle_database_unavailable)
     app.register_error_handler(DomainError, _handle_domain_error)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(Exception, _handle_unexpected)

@@ -113,13 +113,30 @@ def _run(sql: SQL, params: dict[str, Any]) -> Any:
     try:
         cursor.execute(text, params)
     except Exception as exc:
-        dbapi = db.engine.dialect.loaded_dbapi
+        dialect_ = db.engine.dialect
+        dbapi = dialect_.loaded_dbapi
         if isinstance(exc, dbapi.Error):
+            # What SQLAlchemy's own execution path does and a bare cursor skips: a dead
+            # connection is invalidated, so the pool discards it instead of handing it to
+            # the next request (the bank test saw one 500 per worker without this).
+            lost = dialect_.is_disconnect(exc, None, cursor)
+            if lost:
+                _invalidate_session_connection(exc)
             raise sa.exc.DBAPIError.instance(
-                text, params, exc, dbapi.Error, dialect=db.engine.dialect
+                text, params, exc, dbapi.Error, dialect=dialect_,
+                connection_invalidated=lost,
             ) from exc
         raise
     return cursor
+
+
+def _invalidate_session_connection(exc: BaseException) -> None:
+    session = db.session()
+    session.info.pop(_CONNECTION, None)
+    try:
+        session.connection().invalidate(exc)  # type: ignore[arg-type]
+    except sa.exc.SQLAlchemyError:  # the transaction may already be unusable
+        db.engine.pool.dispose()
 
 
 def execute(sql: SQL, params: dict[str, Any]) -> int:
