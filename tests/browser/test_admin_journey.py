@@ -1,5 +1,7 @@
 """An admin's morning in a real browser: approve a listing, ban a user, grant a coupon
-to a segment — and each step is in the audit log."""
+to a segment — and each step is in the audit log. The same on a phone (390 x 844): the
+browser asks before a ban and before a bulk grant, the economy page reads in words, no
+back-office page scrolls sideways, and in Chinese the back office is Chinese."""
 
 from __future__ import annotations
 
@@ -13,6 +15,16 @@ from tokenmart.extensions import db
 
 pytestmark = pytest.mark.browser
 
+PHONE = {"width": 390, "height": 844}
+
+
+def _accept_next_dialog(page: Any, seen: list[str]) -> None:
+    def accept(dialog: Any) -> None:
+        seen.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+
 
 def test_approve_ban_and_grant_to_a_segment(page: Any, api: Any, make_user: Any,
                                            admin: Any) -> None:
@@ -24,8 +36,10 @@ def test_approve_ban_and_grant_to_a_segment(page: Any, api: Any, make_user: Any,
     spammer_id = spammer.id
     db.session.rollback()  # on SQLite an open read would hold the write lock the server needs
 
+    page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, "admin")
     page.goto("/admin/")
+    assert page.title().startswith("Dashboard · Back office")
     page.click("nav.subnav >> text=Moderation and disputes")
     assert "Vintage radio" in page.content()
     page.click("[data-testid^=approve-]")
@@ -36,24 +50,127 @@ def test_approve_ban_and_grant_to_a_segment(page: Any, api: Any, make_user: Any,
     page.click("form.row button[type=submit]")
     page.click("[data-testid=users] >> text=spammer")
     page.fill("input[name=reason]", "posting spam")
+    dialogs: list[str] = []
+    _accept_next_dialog(page, dialogs)
     page.click("[data-testid=ban]")
     page.wait_for_selector("text=User banned")
+    assert dialogs == ["Ban spammer? They can no longer sign in and their listings are hidden."]
     assert f"/admin/users/{spammer_id}" in page.url
 
     page.click("nav.subnav >> text=Segments")
     page.click("[data-testid=snapshot]")
     page.wait_for_selector("text=Segments scored")
     page.click("[data-testid=count-new]")
-    page.select_option("select[name=template_id]", str(template["id"]))
-    page.click("[data-testid=grant]")
+    assert page.inner_text("[data-testid=selected-segment]") == "New users"
+    _accept_next_dialog(page, dialogs)
+    page.click(f"[data-testid=grant-{template['id']}]")
     page.wait_for_selector("text=coupons granted to new")
+    # admin and seller; the banned user is left out
+    assert dialogs[-1] == "Give “Come back 5 off” to 2 users?"
     granted = page.inner_text(".flash")
-    assert granted.startswith("2 coupons")  # admin and seller; the banned user is left out
+    assert granted.startswith("2 coupons")
 
     page.click("nav.subnav >> text=Audit log")
     log = page.inner_text("[data-testid=audit]")
     for action in ("listing.approve", "user.ban", "segments.snapshot", "segments.grant"):
         assert action in log, action
+    for words in ("Approved a listing", "Banned a user", "Gave a coupon to a segment"):
+        assert words in log, words
 
     market = api(seller).get("/api/v1/listings?q=radio").get_json()["items"]
     assert [item["title"] for item in market] == ["Vintage radio"]
+
+
+def test_a_dismissed_ban_question_bans_nobody(page: Any, make_user: Any, admin: Any) -> None:
+    bob = make_user("bob")
+    bob_id = bob.id
+    db.session.rollback()
+    sign_in(page, "admin")
+    page.goto(f"/admin/users/{bob_id}")
+    page.fill("input[name=reason]", "maybe")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("[data-testid=ban]")
+    page.wait_for_timeout(300)
+    assert page.url.endswith(f"/admin/users/{bob_id}")
+    assert page.locator("[data-testid=unban]").count() == 0
+    from tokenmart.accounts.models import User
+
+    db.session.expire_all()
+    assert not db.session.get(User, bob_id).is_banned
+    db.session.rollback()
+
+
+def test_the_back_office_on_a_phone(page: Any, api: Any, make_user: Any, admin: Any) -> None:
+    from tokenmart.accounts import service as accounts
+    from tokenmart.ledger import service as ledger
+
+    alice = make_user("alice", coin=40)
+    ledger.transfer("checkin", "coin", 5, ledger.MINT, ledger.user(alice.id))
+    for i in range(3):
+        accounts.register_user(f"farm{i}", "long password", ip="10.7.7.7")
+    db.session.commit()
+    farm0 = accounts.find_by_username("farm0").id
+    template = api(admin).post("/api/v1/admin/coupon-templates", {
+        "name": "10% off", "kind": "percent_off", "value": 10}).get_json()
+    alice_id = alice.id
+    db.session.rollback()
+
+    page.set_viewport_size(PHONE)
+    sign_in(page, "admin")
+
+    page.goto("/admin/fraud")
+    assert "Many accounts from one IP address" in page.inner_text("main")
+    dialogs: list[str] = []
+    _accept_next_dialog(page, dialogs)
+    page.click(f"[data-testid=ban-{farm0}]")
+    page.wait_for_selector("text=User banned")
+    assert dialogs == ["Ban farm0? They can no longer sign in and their listings are hidden."]
+
+    page.goto("/admin/segments")
+    page.click("[data-testid=snapshot]")
+    page.wait_for_selector("text=Segments scored")
+    page.click("[data-testid=count-new]")
+    users = page.inner_text("[data-testid=count-new]").split(": ")[1]
+    _accept_next_dialog(page, dialogs)
+    page.click(f"[data-testid=grant-{template['id']}]")
+    page.wait_for_selector("text=coupons granted to")
+    assert dialogs[-1] == f"Give “10% off” to {users} users?"
+
+    page.goto("/admin/economy")
+    text = page.inner_text("main")
+    assert "Daily check-in · 5 coins" in text
+    assert "include everything from earlier periods" in text
+    for code in ("checkin:coin", "adjustment:coin", "coin:issued", "flower:outstanding"):
+        assert code not in text
+
+    for path in ("/admin/", "/admin/economy", "/admin/users", f"/admin/users/{alice_id}",
+                 "/admin/fraud", "/admin/segments?segment=new", "/admin/audit"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)
+        assert page.title().endswith("Back office · tokenmart"), path
+
+
+def test_the_back_office_in_chinese(new_page: Any, make_user: Any, admin: Any) -> None:
+    from tokenmart.ledger import service as ledger
+
+    alice = make_user("alice", coin=40)
+    ledger.transfer("checkin", "coin", 5, ledger.MINT, ledger.user(alice.id))
+    db.session.commit()
+    db.session.rollback()
+
+    page = new_page(locale="zh-CN")
+    page.set_viewport_size(PHONE)
+    sign_in(page, "admin")
+    page.goto("/admin/economy")
+    assert page.get_attribute("html", "lang") == "zh-Hans"
+    text = page.inner_text("main")
+    assert "每日签到" in text and "钱包中" in text and "金币" in text
+    assert "Issued" not in text and "checkin" not in text
+    labels = page.eval_on_selector_all("svg.chart", "els => els.map(e => e.getAttribute('aria-label'))")
+    assert "金币：发行" in labels
+    page.goto("/admin/segments")
+    page.click("[data-testid=snapshot]")
+    page.wait_for_selector("text=分群已计算")
+    assert "核心用户" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

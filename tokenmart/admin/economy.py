@@ -1,14 +1,21 @@
 """Economy figures straight from the ledger, so they reconcile with `ledger verify`.
 
-Per currency and per period window: issued (what left `mint`), burned (what reached
-`burn`), outstanding (users' balances at the window's end), in escrow (the `escrow`
-system account at the end); earnings by kind; redemptions; active users.
+Per currency and per period window:
+  issued       what left the issuing system accounts in the window (`mint`; credits
+               also come from the clearing's funding account)
+  burned       what reached the accounts tokens never come back from in the window
+               (`burn`; coins also go to the clearing pool, credits to "paid out")
+  outstanding  users' balances at the window's end (so: everything from earlier windows too)
+  escrow       held at the window's end (`escrow`; credits also wait in pending cash-outs)
+plus earnings by kind, redemptions and active users. Domains that move value through
+their own system accounts add them through ACCOUNT_PROVIDERS (admin.integrations does
+it for clearing), so a currency never shows "issued 0" beside a positive balance.
 Windows are the clearing periods when that domain provides them, else local days.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +27,11 @@ from tokenmart.extensions import db
 from tokenmart.ledger.models import CURRENCIES, Account, Entry, LedgerTransaction
 
 Window = tuple[str, datetime, datetime]
+#: the system accounts every currency is created from / disappears into / is held in
+BASE_ACCOUNTS = {"issued": "mint", "burned": "burn", "escrow": "escrow"}
+#: () -> (figure, currency, system account code) rows a domain adds, e.g. clearing's
+#: ("issued", "credit", "payout_funding"); read at query time, so import order is free
+ACCOUNT_PROVIDERS: list[Callable[[], Iterable[tuple[str, str, str]]]] = []
 #: set by a domain that defines periods (clearing): () -> list of (label, start, end)
 period_windows_provider: Callable[[int], list[Window]] | None = None
 
@@ -42,6 +54,14 @@ class WindowFigures:
     redemptions: int = 0
     active_users: int = 0
 
+    def earnings(self) -> list[tuple[str, str, int]]:
+        """(transaction kind, currency, total) rows of `earnings_by_kind`, for pages."""
+        rows = []
+        for key, total in self.earnings_by_kind.items():
+            kind, _, currency = key.partition(":")
+            rows.append((kind, currency, total))
+        return rows
+
 
 def default_windows(count: int) -> list[Window]:
     today = local_today()
@@ -61,11 +81,21 @@ def windows(count: int = 14) -> list[Window]:
     return default_windows(count)
 
 
-def _system_sum(code: str, currency: str, start: datetime | None, end: datetime) -> int:
+def system_accounts(figure: str, currency: str) -> list[str]:
+    """The system account codes behind one figure ("issued", "burned", "escrow")."""
+    codes = [BASE_ACCOUNTS[figure]]
+    for provider in ACCOUNT_PROVIDERS:
+        codes += [code for fig, cur, code in provider()
+                  if fig == figure and cur == currency and code not in codes]
+    return codes
+
+
+def _system_sum(codes: list[str], currency: str, start: datetime | None, end: datetime) -> int:
     query = (
         sa.select(sa.func.coalesce(sa.func.sum(Entry.amount), 0))
         .join(Account, Account.id == Entry.account_id)
-        .where(Account.system_code == code, Entry.currency == currency, Entry.created_at < end)
+        .where(Account.system_code.in_(codes), Entry.currency == currency,
+               Entry.created_at < end)
     )
     if start is not None:
         query = query.where(Entry.created_at >= start)
@@ -84,10 +114,10 @@ def figures_for(label: str, start: datetime, end: datetime) -> WindowFigures:
     result = WindowFigures(label=label, starts_at=start, ends_at=end)
     for currency in CURRENCIES:
         result.currencies[currency] = CurrencyFigures(
-            issued=-_system_sum("mint", currency, start, end),
-            burned=_system_sum("burn", currency, start, end),
+            issued=-_system_sum(system_accounts("issued", currency), currency, start, end),
+            burned=_system_sum(system_accounts("burned", currency), currency, start, end),
             outstanding=_outstanding(currency, end),
-            escrow=_system_sum("escrow", currency, None, end),
+            escrow=_system_sum(system_accounts("escrow", currency), currency, None, end),
         )
     in_window = sa.and_(Entry.created_at >= start, Entry.created_at < end)
     rows = db.session.execute(

@@ -163,7 +163,8 @@ def earning_outliers(days: int = 7, sigmas: float = 3.0, minimum: int = 500) -> 
     limit = max(mean + sigmas * spread, minimum)
     return [
         Finding("earning_outlier", f"earned {int(total):,} coins in {days} days (norm {mean:,.0f})",
-                [user_id], {"earned": int(total), "mean": round(mean), "limit": round(limit)})
+                [user_id], {"earned": int(total), "mean": round(mean), "limit": round(limit),
+                          "days": days})
         for user_id, total in sorted(rows, key=lambda r: -int(r[1])) if int(total) > limit
     ]
 

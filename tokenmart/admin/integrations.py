@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from tokenmart.accounts.models import User
 from tokenmart.admin import fraud, rfm
 from tokenmart.core.clock import app_timezone
 from tokenmart.extensions import db
+from tokenmart.notifications import service as notifications
 
 
 def share_visit_edges() -> Iterable[tuple[int, int]]:
@@ -59,7 +62,8 @@ def young_account_assists(max_age_hours: int = 24) -> list[fraud.Finding]:
     return [
         fraud.Finding("young_account_assist",
                       f"{n} assist(s) within {max_age_hours} h of registering, for {owners} owner(s)",
-                      [int(uid)], {"assists": int(n), "owners": int(owners)})
+                      [int(uid)], {"assists": int(n), "owners": int(owners),
+                                   "hours": max_age_hours})
         for uid, n, _first, owners in rows
     ]
 
@@ -76,6 +80,26 @@ def coupon_templates() -> list[Any]:
     return list(db.session.execute(sa.select(CouponTemplate).order_by(CouponTemplate.id)).scalars())
 
 
+def coupon_template_name(template_id: int) -> str | None:
+    from tokenmart.coupons.models import CouponTemplate
+
+    return db.session.execute(
+        sa.select(CouponTemplate.name).where(CouponTemplate.id == template_id)
+    ).scalar()
+
+
+def render_segment_coupon(params: dict[str, Any]) -> str:
+    """The notification a segment grant sends: which coupon arrived, and where it is."""
+    try:
+        name = coupon_template_name(int(params.get("template_id", 0)))
+    except (TypeError, ValueError):
+        name = None
+    if name:
+        return _("You received a coupon: “%(name)s”. It is in My coupons.", name=name)
+    return _("You received a coupon. It is in My coupons.")
+
+
+notifications.register_renderer("segment_coupon", render_segment_coupon)
 fraud.EDGE_PROVIDERS.extend([share_visit_edges, assist_edges])
 fraud.SIGNAL_PROVIDERS["young_account_assists"] = young_account_assists
 rfm.bulk_coupon_issuer = issue_segment_coupons
@@ -85,7 +109,7 @@ def barter_section(user: User) -> dict[str, Any]:
     """The user's listings and orders on their admin page."""
     from tokenmart.barter import listings_service, orders_service
 
-    return {"title": "Listings and orders", "template": "admin/_user_barter.html",
+    return {"title": _l("Listings and swap orders"), "template": "admin/_user_barter.html",
             "listings": listings_service.my_listings(user.id, None, 20).items,
             "orders": orders_service.list_orders(user.id, None, None, None, 20).items}
 
@@ -94,7 +118,7 @@ def earning_section(user: User) -> dict[str, Any]:
     from tokenmart.earning.badges import badges_of
     from tokenmart.earning.tiers import tier_progress
 
-    return {"title": "Earning", "template": "admin/_user_earning.html",
+    return {"title": _l("Earning: tier and badges"), "template": "admin/_user_earning.html",
             "tier": tier_progress(user.id, user.tier),
             "badges": [b for b in badges_of(user.id) if b.get("held")]}
 
@@ -119,3 +143,19 @@ def period_windows(count: int) -> list[tuple[str, Any, Any]]:
 from tokenmart.admin import economy  # noqa: E402
 
 economy.period_windows_provider = period_windows
+
+
+def clearing_accounts() -> list[tuple[str, str, str]]:
+    """Credits are created by the clearing (not minted) and leave when a cash-out is paid;
+    cleared coins go to the clearing pool; a requested cash-out waits in a hold."""
+    from tokenmart.clearing import cashouts, engine
+
+    return [
+        ("issued", "credit", engine.CREDIT_SOURCE),
+        ("burned", "coin", engine.COIN_SINK),
+        ("burned", "credit", cashouts.PAID_OUT.code),
+        ("escrow", "credit", cashouts.PENDING.code),
+    ]
+
+
+economy.ACCOUNT_PROVIDERS.append(clearing_accounts)

@@ -1,9 +1,13 @@
 """RFM segments: recency, frequency and monetary value over the trailing window.
 
-Scores are quintiles (NTILE(5), ties broken by user id) computed in SQL, and a
-snapshot freezes the membership, so a bulk grant reaches exactly the users an admin
-saw. Segments, first match wins:
-  new          registered within the last 30 days
+Scores are quintiles computed in SQL: NTILE(5) over the active users, then users
+with the same value share one score (the rounded mean of the quintiles their group
+spans), so two people who behaved alike never land in different segments because of
+their user ids. Recency counts local days, not seconds. A snapshot freezes the
+membership, so a bulk grant reaches exactly the users an admin saw. Segments, first
+match wins:
+  new          registered within the last 30 days and active on fewer than 7 days
+               (someone active on more days already has a pattern to score)
   champions    R >= 4, F >= 4, M >= 4
   loyal        F >= 4 and R >= 3
   at_risk      R <= 2 and F >= 3
@@ -31,6 +35,8 @@ from tokenmart.notifications import service as notifications
 SEGMENTS = ("champions", "loyal", "new", "at_risk", "hibernating", "others")
 WINDOW_DAYS = 90
 NEW_USER_DAYS = 30
+#: a recent registration stays "new" only while active on fewer days than this
+NEW_USER_MAX_ACTIVE_DAYS = 7
 
 #: (template_id, select_of_user_ids, source_ref) -> number of coupons issued, set-based;
 #: installed by the coupons domain
@@ -46,6 +52,20 @@ def _local_day(column: Any) -> Any:
     return sa.func.date(column, f"{minutes:+d} minutes")
 
 
+def _ntile(value: Any, user_id: Any) -> Any:
+    """Quintile 1..5 by position, ascending (5 = most recent / most days / most tokens)."""
+    return sa.func.ntile(5).over(order_by=(value, user_id))
+
+
+def _shared_score(raw: Any, value: Any) -> Any:
+    """One score for every user with the same value: the rounded mean of their quintiles.
+
+    NTILE alone splits a tie by user id, so of two users who were active on the same
+    days one could be "loyal" and the other not.
+    """
+    return sa.cast(sa.func.round(sa.func.avg(raw).over(partition_by=value)), sa.Integer)
+
+
 def take_snapshot(actor_id: int | None, window_days: int = WINDOW_DAYS) -> SegmentSnapshot:
     """Score everyone set-based (INSERT ... SELECT with window functions) and freeze it."""
     from tokenmart.ledger.models import Account, Entry
@@ -58,6 +78,7 @@ def take_snapshot(actor_id: int | None, window_days: int = WINDOW_DAYS) -> Segme
         sa.select(
             Account.user_id.label("user_id"),
             sa.func.max(Entry.created_at).label("last_at"),
+            sa.func.max(_local_day(Entry.created_at)).label("last_day"),
             sa.func.count(sa.distinct(_local_day(Entry.created_at))).label("days"),
             sa.func.sum(sa.func.abs(Entry.amount)).label("monetary"),
         )
@@ -67,15 +88,21 @@ def take_snapshot(actor_id: int | None, window_days: int = WINDOW_DAYS) -> Segme
         .group_by(Account.user_id)
         .cte("activity")
     )
+    ranked = sa.select(
+        activity,
+        _ntile(activity.c.last_day, activity.c.user_id).label("r_raw"),
+        _ntile(activity.c.days, activity.c.user_id).label("f_raw"),
+        _ntile(activity.c.monetary, activity.c.user_id).label("m_raw"),
+    ).subquery("ranked")
     scored = sa.select(
-        activity.c.user_id, activity.c.last_at, activity.c.days, activity.c.monetary,
-        sa.func.ntile(5).over(order_by=(activity.c.last_at, activity.c.user_id)).label("r"),
-        sa.func.ntile(5).over(order_by=(activity.c.days, activity.c.user_id)).label("f"),
-        sa.func.ntile(5).over(order_by=(activity.c.monetary, activity.c.user_id)).label("m"),
+        ranked.c.user_id, ranked.c.last_at, ranked.c.days, ranked.c.monetary,
+        _shared_score(ranked.c.r_raw, ranked.c.last_day).label("r"),
+        _shared_score(ranked.c.f_raw, ranked.c.days).label("f"),
+        _shared_score(ranked.c.m_raw, ranked.c.monetary).label("m"),
     ).subquery("scored")
     new_since = now - timedelta(days=NEW_USER_DAYS)
     segment = sa.case(
-        (User.created_at >= new_since, "new"),
+        (sa.and_(User.created_at >= new_since, scored.c.days < NEW_USER_MAX_ACTIVE_DAYS), "new"),
         (sa.and_(scored.c.r >= 4, scored.c.f >= 4, scored.c.m >= 4), "champions"),
         (sa.and_(scored.c.f >= 4, scored.c.r >= 3), "loyal"),
         (sa.and_(scored.c.r <= 2, scored.c.f >= 3), "at_risk"),
@@ -150,7 +177,8 @@ def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id:
     user_ids = sa.select(SegmentMember.user_id).where(
         SegmentMember.snapshot_id == snapshot_id, SegmentMember.segment == segment)
     grant.issued = bulk_coupon_issuer(template_id, user_ids, f"segment_grant:{grant.id}")
-    notifications.notify_many(user_ids, "segment_coupon", {"template_id": template_id})
+    notifications.notify_many(user_ids, "segment_coupon", {"template_id": template_id},
+                              link="/coupons")
     audit.record(actor_id, "segments.grant", "segment_grant", grant.id, None,
                  {"snapshot_id": snapshot_id, "segment": segment, "template_id": template_id,
                   "issued": grant.issued})

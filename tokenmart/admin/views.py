@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,8 +14,13 @@ from tokenmart.accounts import service as accounts
 from tokenmart.accounts.auth import admin_page
 from tokenmart.admin import economy, fraud, rfm, users_service
 from tokenmart.admin import integrations as _integrations  # noqa: F401 - registers signal sources
+from tokenmart.admin import labels as admin_labels
 from tokenmart.admin.charts import bar_chart
+from tokenmart.admin.forms import BanForm, SegmentGrantForm
 from tokenmart.audit import service as audit
+from tokenmart.core.i18n import currency_name
+from tokenmart.core.labels import label
+from tokenmart.core.web import arg_int, arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 
@@ -39,9 +45,32 @@ ADMIN_NAV: list[tuple[str, Any]] = [
 ]
 
 
+#: how many periods (or days) the economy page may show at once; the API allows the same
+ECONOMY_PERIODS_DEFAULT, ECONOMY_PERIODS_MAX = 14, 90
+
+
 @bp.app_context_processor
 def _admin_nav() -> dict[str, Any]:
     return {"admin_nav": ADMIN_NAV}
+
+
+@bp.context_processor
+def _admin_words() -> dict[str, Any]:
+    """The audit log's and fraud page's wording helpers (labels with a fallback)."""
+    return {"audit_action": admin_labels.audit_action, "audit_target": admin_labels.audit_target,
+            "finding_text": admin_labels.finding_text}
+
+
+def _error_text(err: DomainError) -> str:
+    """A refused back-office action in the reader's language (service messages are English)."""
+    texts = {
+        "cannot_ban_self": _("You cannot ban yourself."),
+        "not_found": _("That segment scoring or coupon template no longer exists."),
+        "sold_out": _("Not enough coupons left in this template for everyone in the segment."),
+        "template_ended": _("This coupon template has ended; choose another one."),
+        "validation_error": _("Choose a segment and a coupon template."),
+    }
+    return texts.get(err.code, _("This could not be done. Please try again."))
 
 
 @bp.get("/")
@@ -50,56 +79,68 @@ def index() -> Any:
     data = economy.dashboard(7)
     return render_template("admin/index.html", totals=data["totals"], windows=data["windows"],
                            signals={k: len(v) for k, v in fraud.all_signals().items()},
-                           chart=_chart(data["windows"], "coin", "issued"))
+                           chart=_chart(data["windows"], "coin", "issued")[1])
 
 
 def _chart(windows: list[Any], currency: str, figure: str) -> Any:
-    return bar_chart([w.label for w in windows],
-                     [getattr(w.currencies[currency], figure) for w in windows],
-                     title=f"{currency} {figure}")
+    """One bar chart; its title (and screen-reader label) in the reader's language."""
+    title = _("%(currency)s: %(figure)s", currency=currency_name(currency),
+              figure=label(figure, "economy_figure"))
+    return title, bar_chart([format_date(w.starts_at, "MM-dd") for w in windows],
+                            [getattr(w.currencies[currency], figure) for w in windows],
+                            title=title)
 
 
 @bp.get("/economy", endpoint="economy")
 @admin_page
 def economy_page() -> Any:
-    data = economy.dashboard(int(request.args.get("periods", 14) or 14))
-    charts = {
-        f"{cur}:{fig}": _chart(data["windows"], cur, fig)
+    periods = arg_int("periods", ECONOMY_PERIODS_DEFAULT, low=1, high=ECONOMY_PERIODS_MAX)
+    data = economy.dashboard(periods or ECONOMY_PERIODS_DEFAULT)
+    charts = [
+        _chart(data["windows"], cur, fig)
         for cur in ("flower", "coin", "credit") for fig in ("issued", "burned", "outstanding")
-    }
+    ]
     return render_template("admin/economy.html", totals=data["totals"], windows=data["windows"],
                            charts=charts)
-
 
 
 @bp.get("/users")
 @admin_page
 def users() -> Any:
-    banned = {"yes": True, "no": False}.get(request.args.get("banned", ""))
-    page = users_service.search(request.args.get("q"), request.args.get("cursor"), 30, banned)
-    return render_template("admin/users.html", page=page, q=request.args.get("q", ""))
+    q = arg_str("q", max_length=100)
+    banned = {"yes": True, "no": False}.get(arg_str("banned", max_length=3))
+    page = users_service.search(q, arg_str("cursor", max_length=40) or None, 30, banned)
+    return render_template("admin/users.html", page=page, q=q)
+
+
+def _user_page(user_id: int, form: BanForm | None = None, status: int = 200) -> Any:
+    user = accounts.get_user(user_id)
+    return render_template("admin/user.html", form=form or BanForm(formdata=None),
+                           **users_service.profile(user)), status
 
 
 @bp.get("/users/<int:user_id>")
 @admin_page
 def user_detail(user_id: int) -> Any:
-    user = accounts.get_user(user_id)
-    return render_template("admin/user.html", **users_service.profile(user))
+    return _user_page(user_id)
 
 
 @bp.post("/users/<int:user_id>/ban")
 @admin_page
 def ban(user_id: int) -> Any:
+    form = BanForm()
+    if not form.validate():
+        return _user_page(user_id, form, 422)
     try:
         accounts.ban_user(accounts.get_user(user_id), actor_id=current_user.id,
-                          reason=request.form.get("reason", "").strip())
+                          reason=form.reason.data.strip())
     except DomainError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(_error_text(err), "error")
     else:
         db.session.commit()
         flash(_("User banned: sign-in refused, tokens revoked, listings hidden."), "success")
-    back = request.form.get("next", "")
+    back = form.next.data or ""
     if not back.startswith("/") or back.startswith("//"):
         back = url_for("admin.user_detail", user_id=user_id)
     return redirect(back)
@@ -134,22 +175,22 @@ def _usernames(signals: dict[str, list[fraud.Finding]]) -> dict[int, str]:
     return dict(rows)
 
 
+def _segments_page(selected: str, form: SegmentGrantForm | None = None,
+                   status: int = 200) -> Any:
+    snapshot = rfm.latest_snapshot()
+    counts = rfm.counts(snapshot.id) if snapshot else {}
+    return render_template(
+        "admin/segments.html", snapshot=snapshot, segments=rfm.SEGMENTS, selected=selected,
+        counts=counts, members=rfm.members(snapshot.id, selected) if snapshot else [],
+        templates=_integrations.coupon_templates(), form=form,
+    ), status
+
+
 @bp.get("/segments")
 @admin_page
 def segments() -> Any:
-    snapshot = rfm.latest_snapshot()
-    selected = request.args.get("segment", "champions")
-    return render_template(
-        "admin/segments.html", snapshot=snapshot, segments=rfm.SEGMENTS, selected=selected,
-        counts=rfm.counts(snapshot.id) if snapshot else {},
-        members=rfm.members(snapshot.id, selected) if snapshot else [],
-        templates=_coupon_templates(),
-    )
-
-
-def _coupon_templates() -> list[Any]:
-    """Coupon templates to offer in the segment grant form."""
-    return _integrations.coupon_templates()
+    selected = arg_str("segment", "champions", max_length=20)
+    return _segments_page(selected if selected in rfm.SEGMENTS else "champions")
 
 
 @bp.post("/segments/snapshot")
@@ -164,29 +205,35 @@ def take_snapshot() -> Any:
 @bp.post("/segments/grant")
 @admin_page
 def grant_segment() -> Any:
+    form = SegmentGrantForm()
+    selected = form.segment.data if form.segment.data in rfm.SEGMENTS else "champions"
+    if not form.validate():
+        return _segments_page(selected, form, 422)
     try:
-        grant = rfm.grant_to_segment(int(request.form["snapshot_id"]), request.form["segment"],
-                                     int(request.form["template_id"]), current_user.id)
-    except (DomainError, KeyError, ValueError) as err:
+        grant = rfm.grant_to_segment(form.snapshot_id.data, form.segment.data,
+                                     form.template_id.data, current_user.id)
+    except DomainError as err:
         db.session.rollback()
-        flash(getattr(err, "message", _("Choose a segment and a coupon template.")), "error")
-        return redirect(url_for("admin.segments"))
+        flash(_error_text(err), "error")
+        return _segments_page(selected, form, err.status)
     db.session.commit()
-    flash(_("%(n)s coupons granted to %(segment)s.", n=grant.issued, segment=grant.segment), "success")
+    flash(_("%(n)s coupons granted to %(segment)s.", n=format_decimal(grant.issued),
+            segment=label(grant.segment, "segment")), "success")
     return redirect(url_for("admin.segments", segment=grant.segment))
 
 
 @bp.get("/audit")
 @admin_page
 def audit_log() -> Any:
-    actor = request.args.get("actor", "").strip()
+    actor = arg_str("actor", max_length=40)
+    action = arg_str("action", max_length=60)
     actor_id = None
     if actor:
         found = accounts.find_by_username(actor)
         actor_id = found.id if found else -1
-    page = audit.list_entries(request.args.get("cursor"), 50,
-                              action=request.args.get("action") or None, actor_id=actor_id)
-    return render_template("admin/audit.html", page=page, action=request.args.get("action", ""),
+    page = audit.list_entries(arg_str("cursor", max_length=40) or None, 50,
+                              action=action or None, actor_id=actor_id)
+    return render_template("admin/audit.html", page=page, action=action,
                            actor=actor, usernames=_actor_names(page.items))
 
 

@@ -67,13 +67,17 @@ def notify_balance_change(
     )
 
 
-def notify_many(select_user_ids: sa.Select[Any], kind: str, params: dict[str, Any]) -> int:
-    """One notification per user id the SELECT yields, in one INSERT ... SELECT."""
+def notify_many(select_user_ids: sa.Select[Any], kind: str, params: dict[str, Any],
+                link: str | None = None) -> int:
+    """One notification per user id the SELECT yields, in one INSERT ... SELECT; `link`
+    is where tapping it goes (e.g. "/coupons")."""
     src = select_user_ids.subquery()
     col = next(iter(src.c))
     stmt = sa.insert(Notification).from_select(
-        ["user_id", "kind", "params", "created_at"],
-        sa.select(col, sa.literal(kind), sa.literal(params, sa.JSON), sa.literal(utcnow(), Notification.created_at.type)),
+        ["user_id", "kind", "params", "link", "created_at"],
+        sa.select(col, sa.literal(kind), sa.literal(params, sa.JSON),
+                  sa.literal(link, Notification.link.type),
+                  sa.literal(utcnow(), Notification.created_at.type)),
     )
     return db.session.execute(stmt).rowcount or 0
 
