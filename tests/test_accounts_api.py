@@ -138,3 +138,15 @@ def test_sign_in_and_registration_are_rate_limited(api: Any, make_user: Any) -> 
     regs = [api().post("/api/v1/users", {"username": f"spam{i}", "password": PASSWORD}).status_code
             for i in range(6)]
     assert regs == [201] * 5 + [429]
+
+
+def test_admin_reads_one_user_with_balances(api: Any, make_user: Any) -> None:
+    """It used to serialise twice and fail for every user."""
+    boss = make_user("boss", roles=["admin"])
+    alice = make_user("alice", flower=7)
+    response = api(boss).get(f"/api/v1/admin/users/{alice.id}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["username"] == "alice" and body["balances"]["flower"] == 7
+    assert body["created_at"].endswith("+00:00")
+    assert api(boss).get("/api/v1/admin/users/2147483647").status_code == 404

@@ -97,8 +97,10 @@ def search_users(args: dict[str, Any]) -> Any:
 def user_detail(user_id: int) -> Any:
     """One user with balances"""
     data = users_service.profile(get_user(user_id))
+    # The response schema serialises once; dumping here too made every call a 500.
     user = data["user"]
-    return {**AdminUserSchema().dump(user), "balances": data["balances"]}
+    return {**{name: getattr(user, name) for name in AdminUserSchema().fields},
+            "balances": data["balances"]}
 
 
 @blp.route("/audit-log", methods=["GET"])
