@@ -94,7 +94,7 @@ def test_tier_progress_on_api_and_profile(app: Any, make_user: Any, api: Any) ->
         browser = app.test_client()
         browser.post("/login", data={"username": "tess", "password": PASSWORD})
         html = browser.get("/me").get_data(as_text=True)
-    assert "7500 more coins to Gold" in html
+    assert "7,500 more coins to Gold" in html  # locale-formatted (issue #13)
     assert 'data-badge="first_checkin"' in html
 
 

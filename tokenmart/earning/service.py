@@ -211,6 +211,10 @@ def shares_of(user_id: int) -> list[dict[str, Any]]:
     return [{"link": link, "visits": int(v), "paid": int(p)} for link, v, p in rows]
 
 
+#: the per-day counter of a sharer's paid visits (the daily cap counts these)
+SHARE_PAID_COUNTER = "share_paid"
+
+
 def _take_daily_slot(user_id: int, day: date, name: str, cap: int) -> bool:
     """Count one more `name` for the user's day if under `cap`; False when the cap is hit."""
     return bump_capped_counter(DailyCounter.__table__,
@@ -240,7 +244,7 @@ def record_visit(code: str, visitor_id: int | None) -> bool:
     except IntegrityError:
         return False  # this visitor came before
     cfg = current_app.config
-    if not _take_daily_slot(link.user_id, local_today(), "share_paid",
+    if not _take_daily_slot(link.user_id, local_today(), SHARE_PAID_COUNTER,
                             int(cfg["EARNING_SHARE_DAILY_CAP"])):
         return False
     coins = tiers.apply_multiplier(int(cfg["EARNING_SHARE_COINS"]), _user_tier(link.user_id))

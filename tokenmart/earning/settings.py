@@ -3,6 +3,8 @@
 `defaults()` is applied with `app.config.setdefault` when the earning blueprint is
 registered, so values passed to `create_app()` (tests) or set in tokenmart/config.py win.
 Read them through `current_app.config` at use time, never at import.
+The welcome bonus keeps the names the issue gave it (TOKENMART_WELCOME_BONUS_FLOWERS,
+TOKENMART_WELCOME_BONUS_COINS): it is an onboarding setting more than an earning rule.
 
 Formats of the environment variables:
 - lists: "5,10,15,20,25,30,50"
@@ -57,6 +59,9 @@ def defaults() -> dict[str, Any]:
         ),
         "EARNING_TIER_WINDOW_DAYS": int(_env("EARNING_TIER_WINDOW_DAYS", "90")),
         "EARNING_LEADERBOARD_SIZE": int(_env("EARNING_LEADERBOARD_SIZE", "20")),
+        #: paid once to every new account (0 = no welcome bonus); TOKENMART_WELCOME_BONUS_*
+        "WELCOME_BONUS_FLOWERS": int(_env("WELCOME_BONUS_FLOWERS", "0")),
+        "WELCOME_BONUS_COINS": int(_env("WELCOME_BONUS_COINS", "0")),
     }
 
 

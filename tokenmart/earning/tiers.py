@@ -148,10 +148,10 @@ def _render_tier(params: dict[str, Any]) -> str:
 
 
 def tier_label(tier: str) -> str:
-    from flask_babel import gettext as _
+    """The tier's name in the reader's language (one mapping: tokenmart.earning.labels.TIER)."""
+    from tokenmart.core.labels import label
 
-    return {"member": _("Member"), "silver": _("Silver"), "gold": _("Gold"),
-            "platinum": _("Platinum")}.get(tier, tier)
+    return label(tier, "tier")
 
 
 notifications.register_renderer("tier", _render_tier)

@@ -1,4 +1,5 @@
-"""Pages: Tasks (check-in calendar, rules, share links, badges), the leaderboard, /s/<code>."""
+"""Pages: Tasks (check-in calendar, rules, share links, badges), the leaderboard, /s/<code>,
+and earning's blocks on home (today's check-in and tasks, the first-run checklist)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import calendar
 from datetime import date
 from typing import Any
 
+from babel.dates import format_skeleton, get_day_names
+from babel.lists import format_list
 from flask import (
     Blueprint,
     current_app,
@@ -13,24 +16,32 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from tokenmart.accounts.views import PROFILE_SECTIONS
 from tokenmart.core.clock import local_today
+from tokenmart.core.labels import label
+from tokenmart.core.web import arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 from tokenmart.home.views import HOME_SECTIONS
 
-from . import badges, leaderboard, service, tiers
+from . import badges, leaderboard, service, tiers, welcome  # noqa: F401 - welcome hooks registration
+from .first_steps import first_steps
 from .forms import ActionForm, ShareForm
 from .settings import apply_defaults
 from .targets import share_target_kinds
+from .today import earning_today
 
 bp = Blueprint("earning", __name__)
 REF_COOKIE = "tm_ref"
+#: session key: the id of the user who hid the first-run checklist in this browser
+FIRST_STEPS_HIDDEN = "tm_first_steps_hidden"
 
 
 @bp.record_once
@@ -60,6 +71,31 @@ def _streak_rules() -> list[tuple[int, int]]:
     return list(enumerate(table, start=1))
 
 
+def _month_title(year: int, month: int) -> str:
+    """"March 2026" / "2026年3月": the calendar's heading in the reader's locale."""
+    return format_skeleton("yMMMM", date(year, month, 1), locale=get_locale())
+
+
+def _weekday_names() -> list[str]:
+    """Monday first, as the calendar's columns: "Mon" ... / "周一" ..."""
+    names = get_day_names("abbreviated", locale=get_locale())
+    return [names[i] for i in range(7)]
+
+
+def _tier_names() -> str:
+    """Every tier's name, lowest first, as a list in the reader's language."""
+    return format_list([label(name, "tier") for name, _n in tiers.thresholds()],
+                       locale=get_locale())
+
+
+def _local_next(default: str) -> str:
+    """The form's `next` when it is a path on this site, else `default` (no open redirect)."""
+    back = request.form.get("next", "")
+    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
+        return back
+    return default
+
+
 @bp.get("/tasks")
 @login_required
 def tasks() -> Any:
@@ -72,11 +108,11 @@ def tasks() -> Any:
     return render_template(
         "earning/tasks.html", cal=cal, checked=checked, weeks=weeks, year=year, month=month,
         prev_month=prev_month, next_month=next_month, form=ActionForm(),
-        rules=_streak_rules(), cfg=current_app.config,
+        month_title=_month_title(year, month), weekdays=_weekday_names(),
+        tier_names=_tier_names(), rules=_streak_rules(), cfg=current_app.config,
         shares=service.shares_of(current_user.id), badges=badges.badges_of(current_user.id),
         referrals=service.referrals_of(current_user.id),
         tier=tiers.tier_progress(current_user.id, current_user.tier),
-        tier_label=tiers.tier_label,
     )
 
 
@@ -84,10 +120,12 @@ def tasks() -> Any:
 @login_required
 @limiter.limit(_earning_limit)
 def checkin() -> Any:
+    """Check in, then go back where the button was (home or Tasks)."""
     form = ActionForm()
+    back = _local_next(url_for("earning.tasks"))
     if not form.validate_on_submit():
         flash(_("Your session expired; please try again."), "error")
-        return redirect(url_for("earning.tasks"))
+        return redirect(back)
     try:
         result = service.check_in(current_user.id)
     except DomainError as err:
@@ -96,7 +134,7 @@ def checkin() -> Any:
             flash(_("You have already checked in today; come back tomorrow."), "info")
         else:
             flash(err.message, "error")
-        return redirect(url_for("earning.tasks"))
+        return redirect(back)
     db.session.commit()
     if result.flowers:
         flash(_("Day %(day)s of your streak: +%(coins)s coins and +%(flowers)s little red flowers!",
@@ -104,7 +142,7 @@ def checkin() -> Any:
     else:
         flash(_("Day %(day)s of your streak: +%(coins)s coins!", day=result.streak,
                 coins=result.coins), "success")
-    return redirect(url_for("earning.tasks"))
+    return redirect(back)
 
 
 @bp.post("/tasks/invite")
@@ -137,10 +175,7 @@ def share() -> Any:
     db.session.commit()
     url = url_for("earning.open_share", code=link.code, _external=True)
     flash(_("Your share link: %(url)s", url=url), "success")
-    back = request.form.get("next", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
-    return redirect(url_for("earning.tasks") + "#shares")
+    return redirect(_local_next(url_for("earning.tasks") + "#shares"))
 
 
 @bp.app_template_global()
@@ -158,9 +193,19 @@ def open_share(code: str) -> Any:
     """Record the visit (paying the sharer if due), remember the ref, go to the target."""
     visitor = current_user.id if current_user.is_authenticated else None
     rewarded = service.record_visit(code, visitor)  # NotFound renders the 404 page
-    target = service.share_target_url(service.get_share(code))
+    link = service.get_share(code)
     db.session.commit()
-    response = redirect(target)
+    if visitor is not None and link.target_type == "invite":
+        # An invitation leads to "Create your account": never where a member belongs.
+        if visitor == link.user_id:
+            flash(_("This is your own invite link: share it with friends who are new here."),
+                  "info")
+        else:
+            flash(_("You already have an account — invite links are for new friends."), "info")
+        if rewarded:
+            flash(_("Thanks for visiting: your friend earned coins."), "info")
+        return redirect(url_for("home.index"))
+    response = redirect(service.share_target_url(link))
     if visitor is None:
         days = int(current_app.config["EARNING_REFERRAL_WINDOW_DAYS"])
         response.set_cookie(REF_COOKIE, service.make_ref_token(code), max_age=days * 86400,
@@ -173,31 +218,63 @@ def open_share(code: str) -> Any:
 
 @bp.get("/leaderboard")
 def leaderboard_page() -> Any:
+    """This week's board; a signed-in reader's row is marked, and their rank shown below
+    the board when they are not on it."""
     try:
-        day: date | None = date.fromisoformat(request.args.get("week", ""))
+        day: date | None = date.fromisoformat(arg_str("week", max_length=10))
     except ValueError:
         day = None
     if day is not None and not date(1970, 1, 1) <= day <= date(9998, 12, 31):
         day = None
     board = leaderboard.weekly_leaderboard(day)
-    return render_template("earning/leaderboard.html", board=board)
+    me = mine = None
+    if current_user.is_authenticated:
+        me = current_user.id
+        mine = leaderboard.my_standing(me, day)
+    on_board = any(row["user_id"] == me for row in board["items"])
+    return render_template("earning/leaderboard.html", board=board, me=me, mine=mine,
+                           on_board=on_board,
+                           opted_out=bool(me and current_user.leaderboard_opt_out))
+
+
+@bp.post("/first-steps/hide")
+@login_required
+def hide_first_steps() -> Any:
+    """Hide the first-run checklist on home (in this browser's session)."""
+    if ActionForm().validate_on_submit():
+        session[FIRST_STEPS_HIDDEN] = current_user.id
+        flash(_("Checklist hidden. Everything in it stays on the Tasks, Coupons and Sell pages."),
+              "info")
+    return redirect(url_for("home.index"))
 
 
 def _profile_section(user: Any) -> dict[str, Any]:
     return {
         "template": "earning/_profile.html",
         "tier": tiers.tier_progress(user.id, user.tier),
-        "tier_label": tiers.tier_label,
         "badges": badges.badges_of(user.id),
     }
 
 
 def _home_section() -> dict[str, Any] | None:
+    """Today's check-in and tasks: first thing on a signed-in home page."""
     if not current_user.is_authenticated:
         return None
-    cal = service.checkin_month(current_user.id, local_today().year, local_today().month)
-    return {"template": "earning/_home.html", "cal": cal, "form": ActionForm()}
+    return {"template": "earning/_home.html", "order": 10,
+            "today": earning_today(current_user.id, current_user.tier), "form": ActionForm()}
+
+
+def _first_steps_section() -> dict[str, Any] | None:
+    """The first-run checklist, until every step is done or the user hides it."""
+    if not current_user.is_authenticated or session.get(FIRST_STEPS_HIDDEN) == current_user.id:
+        return None
+    steps = first_steps(current_user.id)
+    if all(step.done for step in steps):
+        return None
+    return {"template": "earning/_first_steps.html", "order": 12, "steps": steps,
+            "done": sum(step.done for step in steps), "form": ActionForm()}
 
 
 PROFILE_SECTIONS.append(_profile_section)
 HOME_SECTIONS.append(_home_section)
+HOME_SECTIONS.append(_first_steps_section)
