@@ -64,3 +64,105 @@ def test_deactivated_pack_cannot_be_claimed(app: Any, admin: Any, api: Any, make
     _admin_browser(app).post(f"/admin/coupons/packs/{pack.id}/deactivate")
     resp = api(make_user("alice")).post(f"/api/v1/coupon-packs/{pack.id}/claims")
     assert resp.status_code == 404
+
+
+def test_edit_with_a_huge_number_is_a_field_error_with_the_input_kept(
+        app: Any, admin: Any, make_template: Any) -> None:
+    from bs4 import BeautifulSoup
+
+    from tokenmart.coupons.models import CouponTemplate
+
+    template = make_template(name="Stock 5", total_quantity=5)
+    browser = _admin_browser(app)
+    resp = browser.post(f"/admin/coupons/templates/{template.id}/edit", data={
+        "name": "Renamed", "total_quantity": "99999999999999999999999", "per_user_limit": "2"})
+    assert resp.status_code == 422
+    page = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+    form = page.select_one(f"[data-testid=edit-template-{template.id}]")
+    assert form.find_parent("details").has_attr("open")
+    quantity = form.select_one("input[name=total_quantity]")
+    assert quantity["value"] == "99999999999999999999999"
+    assert quantity["aria-invalid"] == "true"
+    assert "between 1 and 2147483647" in form.get_text()
+    assert form.select_one("input[name=name]")["value"] == "Renamed"
+    db.session.expire_all()
+    saved = db.session.get(CouponTemplate, template.id)
+    assert (saved.name, saved.total_quantity) == ("Stock 5", 5)
+    # the service's own refusal is shown the same way
+    resp = browser.post(f"/admin/coupons/templates/{template.id}/edit", data={
+        "name": "Renamed", "total_quantity": "abc", "per_user_limit": "0"})
+    assert resp.status_code == 422
+
+
+def test_edit_campaign_refuses_control_characters(app: Any, admin: Any,
+                                                  make_campaign: Any) -> None:
+    from tokenmart.coupons.models import Campaign
+
+    campaign = make_campaign()
+    resp = _admin_browser(app).post(f"/admin/coupons/campaigns/{campaign.id}/edit",
+                                    data={"title": "Bad\x00title", "description": ""})
+    assert resp.status_code == 422
+    assert "control characters" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).title == "Ask 3 friends"
+
+
+def test_new_template_with_a_huge_value_is_a_field_error(app: Any, admin: Any) -> None:
+    resp = _admin_browser(app).post("/admin/coupons/templates", data={
+        "name": "Huge", "kind": "amount_off", "value": "99999999999999999999999",
+        "min_spend_cents": "1e309", "per_user_limit": "1", "min_tier": ""})
+    assert resp.status_code == 422
+    assert 'value="99999999999999999999999"' in resp.get_data(as_text=True)
+
+
+def test_catalog_speaks_chinese_with_tier_and_kind_labels(app: Any, admin: Any,
+                                                          make_template: Any) -> None:
+    from bs4 import BeautifulSoup
+
+    gold = make_template(name="Gold 10%", kind="percent_off", value=10, min_tier="gold")
+    resp = _admin_browser(app).get("/admin/coupons/templates?lang=zh_Hans")
+    page = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+    row = page.select_one(f"[data-testid=template-{gold.id}]")
+    assert row.select_one("[data-testid=template-tier]").get_text() == "最低等级：黄金会员"
+    assert "折扣券" in row.get_text()
+    tiers = [o.get_text() for o in page.select("select[name=min_tier] option")]
+    assert tiers == ["不限等级", "普通会员", "白银会员", "黄金会员", "铂金会员"]
+    kinds = [o.get_text() for o in page.select("select[name=kind] option")]
+    assert kinds == ["立减券", "折扣券", "免运费"]
+    assert page.title.get_text().startswith("优惠券模板")
+
+
+def test_deactivating_asks_first(app: Any, admin: Any, make_template: Any,
+                                 make_campaign: Any) -> None:
+    from bs4 import BeautifulSoup
+
+    from tokenmart.coupons.templates_service import create_pack
+
+    template = make_template()
+    campaign = make_campaign()
+    pack = create_pack(actor_id=None, name="Pack", items=[{"template_id": template.id}])
+    db.session.commit()
+    browser = _admin_browser(app)
+    for kind, item_id, words in (("templates", template.id, "Stop offering this template?"),
+                                 ("campaigns", campaign.id, "End this campaign?"),
+                                 ("packs", pack.id, "Stop offering this pack?")):
+        page = BeautifulSoup(browser.get(f"/admin/coupons/{kind}").get_data(as_text=True),
+                             "html.parser")
+        form = page.select_one(f"[data-testid=toggle-{kind}-{item_id}]").find_parent("form")
+        assert form["data-confirm"].startswith(words)
+        browser.post(f"/admin/coupons/{kind}/{item_id}/deactivate")
+        page = BeautifulSoup(browser.get(f"/admin/coupons/{kind}").get_data(as_text=True),
+                             "html.parser")
+        form = page.select_one(f"[data-testid=toggle-{kind}-{item_id}]").find_parent("form")
+        assert not form.has_attr("data-confirm")  # activating again needs no warning
+
+
+def test_merchant_redeem_asks_first(app: Any, make_user: Any) -> None:
+    from bs4 import BeautifulSoup
+
+    make_user("shop", roles=["merchant"])
+    browser = app.test_client()
+    browser.post("/login", data={"username": "shop", "password": PASSWORD})
+    page = BeautifulSoup(browser.get("/merchant/verify").get_data(as_text=True), "html.parser")
+    assert "cannot be undone" in page.select_one("[data-testid=redeem]")["data-confirm"]
+    assert page.select_one("[data-testid=check]").get("data-confirm") is None

@@ -1,4 +1,5 @@
-"""The demo seeds templates, a pack and a running campaign with a half-done drive."""
+"""The demo seeds templates (one named in Chinese), a pack, and two running campaigns
+(one in Chinese), each with a drive: alice's half done, bob's just started."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ def test_demo_seeds_coupons_and_a_campaign(app: Any) -> None:
     from tokenmart.demo import run_demo
 
     ctx = run_demo()
-    assert [c.title for c in running_campaigns()] == ["Ask 3 friends: ¥20 off"]
+    assert [c.title for c in running_campaigns()] == ["邀请 2 位好友，领免运费券",
+                                                      "Ask 3 friends: ¥20 off"]
     assert db.session.execute(sa.select(CouponPack.name)).scalars().all() == ["Welcome pack"]
-    drive = db.session.execute(sa.select(Drive)).scalar_one()
-    assert (drive.owner_id, drive.progress, drive.status) == (ctx.users["alice"].id, 2, "open")
+    drives = {d.owner_id: d for d in db.session.execute(sa.select(Drive)).scalars()}
+    drive = drives[ctx.users["alice"].id]
+    assert (drive.progress, drive.status) == (2, "open")
+    bobs = drives[ctx.users["bob"].id]  # a drive of the Chinese campaign, nobody helped yet
+    assert (bobs.campaign.title, bobs.progress, bobs.status) == ("邀请 2 位好友，领免运费券", 0, "open")
+    assert len(drives) == 2
     alice_coupons = db.session.execute(sa.select(sa.func.count(Coupon.id)).where(
         Coupon.user_id == ctx.users["alice"].id)).scalar_one()
     assert alice_coupons == 2

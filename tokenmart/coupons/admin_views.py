@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -13,7 +13,13 @@ from wtforms.fields.choices import SelectChoice
 from tokenmart.accounts.auth import admin_page
 from tokenmart.coupons import campaigns_service as campaigns
 from tokenmart.coupons import templates_service as catalog
-from tokenmart.coupons.forms import CampaignForm, PackForm, TemplateForm
+from tokenmart.coupons.forms import (
+    CampaignEditForm,
+    CampaignForm,
+    PackForm,
+    TemplateEditForm,
+    TemplateForm,
+)
 from tokenmart.coupons.models import Campaign, CouponPack, CouponTemplate
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
@@ -32,6 +38,17 @@ def _form_error(form: Any, err: DomainError) -> None:
         if hasattr(form, name):
             getattr(form, name).errors = [*getattr(form, name).errors, *messages]
     flash(err.message, "error")
+
+
+def _templates_page(form: TemplateForm, editing: dict[int, TemplateEditForm] | None = None,
+                    status: int = 200) -> Any:
+    """The catalog with the New template form and one Edit form per row; `editing` holds
+    a row's submitted form (input and errors kept) after a refused edit."""
+    rows = _all(CouponTemplate)
+    forms = {t.id: TemplateEditForm(formdata=None, obj=t) for t in rows}
+    forms.update(editing or {})
+    return render_template("coupons/admin_templates.html", form=form, rows=rows,
+                           edit_forms=forms, editing=set(editing or ())), status
 
 
 @admin_bp.route("/templates", methods=["GET", "POST"])
@@ -53,8 +70,7 @@ def templates() -> Any:
             db.session.commit()
             flash(_("Template created."), "success")
             return redirect(url_for("coupons_admin.templates"))
-    return render_template("coupons/admin_templates.html", form=form,
-                           rows=_all(CouponTemplate))
+    return _templates_page(form, status=422 if form.errors else 200)
 
 
 def _template_choices() -> list[SelectChoice]:
@@ -80,13 +96,29 @@ def packs() -> Any:
     return render_template("coupons/admin_packs.html", form=form, rows=_all(CouponPack))
 
 
+def _campaign_form(**kwargs: Any) -> CampaignForm:
+    form = CampaignForm(**kwargs)
+    choices = _template_choices()
+    form.template_id.choices = choices
+    form.assist_template_id.choices = [SelectChoice(0, _("No helper coupon")), *choices]
+    return form
+
+
+def _campaigns_page(form: CampaignForm, editing: dict[int, CampaignEditForm] | None = None,
+                    status: int = 200) -> Any:
+    """The campaigns with the New campaign form and one Edit form per row (see
+    _templates_page)."""
+    rows = _all(Campaign)
+    forms = {c.id: CampaignEditForm(formdata=None, obj=c) for c in rows}
+    forms.update(editing or {})
+    return render_template("coupons/admin_campaigns.html", form=form, rows=rows,
+                           edit_forms=forms, editing=set(editing or ())), status
+
+
 @admin_bp.route("/campaigns", methods=["GET", "POST"])
 @admin_page
 def campaigns_admin() -> Any:
-    form = CampaignForm()
-    choices = _template_choices()
-    form.template_id.choices = choices
-    form.assist_template_id.choices = [SelectChoice(0, "-"), *choices]
+    form = _campaign_form()
     if form.validate_on_submit():
         try:
             campaigns.create_campaign(
@@ -104,7 +136,7 @@ def campaigns_admin() -> Any:
             db.session.commit()
             flash(_("Campaign created."), "success")
             return redirect(url_for("coupons_admin.campaigns_admin"))
-    return render_template("coupons/admin_campaigns.html", form=form, rows=_all(Campaign))
+    return _campaigns_page(form, status=422 if form.errors else 200)
 
 
 #: what the catalog's Deactivate / Activate buttons switch, and how
@@ -139,37 +171,36 @@ def toggle(kind: str, item_id: int, switch: str) -> Any:
 @admin_page
 def edit_template(template_id: int) -> Any:
     """Rename a template or change its stock, per-user limit and claimability."""
-    form = request.form
-    changes: dict[str, Any] = {"name": form.get("name", "").strip(),
-                               "claimable": form.get("claimable") == "y"}
-    for name in ("total_quantity", "per_user_limit"):
-        raw = form.get(name, "").strip()
-        changes[name] = int(raw) if raw.isdigit() else None
-    if changes["per_user_limit"] is None:
-        changes.pop("per_user_limit")
-    try:
-        catalog.update_template(template_id, actor_id=current_user.id, **changes)
-    except DomainError as err:
-        db.session.rollback()
-        details = err.details.get("fields") or {}
-        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in details.items()) or err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Template saved."), "success")
-    return redirect(url_for("coupons_admin.templates"))
+    form = TemplateEditForm()
+    if form.validate_on_submit():
+        try:
+            catalog.update_template(
+                template_id, actor_id=current_user.id, name=form.name.data.strip(),
+                total_quantity=form.total_quantity.data, per_user_limit=form.per_user_limit.data,
+                claimable=form.claimable.data)
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Template saved."), "success")
+            return redirect(url_for("coupons_admin.templates"))
+    return _templates_page(TemplateForm(formdata=None), {template_id: form}, 422)
 
 
 @admin_bp.post("/campaigns/<int:campaign_id>/edit")
 @admin_page
 def edit_campaign(campaign_id: int) -> Any:
-    try:
-        campaigns.update_campaign(campaign_id, actor_id=current_user.id,
-                                  title=request.form.get("title", ""),
-                                  description=request.form.get("description", ""))
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Campaign saved."), "success")
-    return redirect(url_for("coupons_admin.campaigns_admin"))
+    """Change a campaign's title and description."""
+    form = CampaignEditForm()
+    if form.validate_on_submit():
+        try:
+            campaigns.update_campaign(campaign_id, actor_id=current_user.id,
+                                      title=form.title.data,
+                                      description=form.description.data or "")
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Campaign saved."), "success")
+            return redirect(url_for("coupons_admin.campaigns_admin"))
+    return _campaigns_page(_campaign_form(formdata=None), {campaign_id: form}, 422)

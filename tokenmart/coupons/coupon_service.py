@@ -132,16 +132,30 @@ def issue_pack(
     return issued
 
 
-def check_eligible(template: CouponTemplate, user: User) -> None:
-    """403 not_eligible when the user's tier is too low or the account is not new."""
+def ineligibility(template: CouponTemplate, user: User) -> dict[str, Any] | None:
+    """Why the user may not claim this template ({"min_tier": "gold"} or
+    {"new_users_only": True}), or None when they may.
+
+    The one eligibility rule: claims refuse with it (check_eligible) and My coupons
+    shows a disabled Claim with the same reason, so the page never offers what the
+    claim would then refuse.
+    """
     if template.min_tier and template.min_tier in TIERS:
         tier = user.tier if user.tier in TIERS else TIERS[0]
         if TIERS.index(tier) < TIERS.index(template.min_tier):
-            raise NotEligible(details={"min_tier": template.min_tier})
+            return {"min_tier": template.min_tier}
     if template.new_users_only:
         cutoff = utcnow() - timedelta(days=setting("COUPON_NEW_USER_DAYS"))
         if user.created_at < cutoff:
-            raise NotEligible(details={"new_users_only": True})
+            return {"new_users_only": True}
+    return None
+
+
+def check_eligible(template: CouponTemplate, user: User) -> None:
+    """403 not_eligible when the user's tier is too low or the account is not new."""
+    problem = ineligibility(template, user)
+    if problem is not None:
+        raise NotEligible(details=problem)
 
 
 def _claimable_template(template_id: int) -> CouponTemplate:

@@ -1,4 +1,5 @@
-"""Demo coupons: claimable templates, a welcome pack, a running campaign with a drive."""
+"""Demo coupons: claimable templates (one in Chinese), a welcome pack, and two running
+campaigns (English and Chinese), each with a drive."""
 
 from __future__ import annotations
 
@@ -30,17 +31,29 @@ def seed(ctx: Any) -> None:
     thanks = catalog.create_template(
         actor_id=admin_id, name="¥1 thank-you coupon", kind="amount_off", value=100,
         valid_days=7)
+    # content in both languages, as on a real Chinese-and-English marketplace
+    newcomer = catalog.create_template(
+        actor_id=admin_id, name="新人专享：满¥20减¥3", kind="amount_off", value=300,
+        min_spend_cents=2000, valid_days=14, total_quantity=200, claimable=True,
+        new_users_only=True)
+    free_post = catalog.create_template(
+        actor_id=admin_id, name="好友助力免运费券", kind="free_shipping", value=0, valid_days=14)
     welcome = catalog.create_pack(
         actor_id=admin_id, name="Welcome pack", claimable=True,
         items=[{"template_id": shipping.id}, {"template_id": five_off.id}])
     db.session.commit()
-    ctx.step(f"coupon templates #{five_off.id}-#{thanks.id} and pack '{welcome.name}'")
+    ctx.step(f"coupon templates #{five_off.id}-#{free_post.id} (#{newcomer.id} in Chinese) "
+             f"and pack '{welcome.name}'")
 
     campaign = campaigns.create_campaign(
         actor_id=admin_id, title="Ask 3 friends: ¥20 off", template_id=unlock.id,
         required_assists=3, drive_hours=24, assist_reward_coins=10,
         assist_template_id=thanks.id,
         description="Start a drive, share the link, and when 3 friends help the coupon is yours.")
+    chinese = campaigns.create_campaign(
+        actor_id=admin_id, title="邀请 2 位好友，领免运费券", template_id=free_post.id,
+        required_assists=2, drive_hours=48, assist_reward_coins=5,
+        description="把助力链接发给好友，2 位好友助力后，免运费券自动放入你的券包。")
     db.session.commit()
     users = ctx.users
     if "alice" in users:
@@ -51,6 +64,10 @@ def seed(ctx: Any) -> None:
                 campaigns.assist_drive(drive.code, users[helper].id)
         db.session.commit()
         ctx.step(f"campaign '{campaign.title}'; alice's drive /d/{drive.code} has 2 of 3 helpers")
+    if "bob" in users:
+        drive = campaigns.start_drive(chinese.id, users["bob"].id)
+        db.session.commit()
+        ctx.step(f"campaign '{chinese.title}'; bob's drive /d/{drive.code} waits for friends")
     if "erin" in users:
         coupons.claim_coupon(five_off.id, users["erin"].id)
         db.session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -18,8 +19,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from tokenmart.core.forms import BaseForm
-from tokenmart.coupons.models import TIERS
+from tokenmart.core.forms import INT_MAX, BaseForm
+from tokenmart.core.labels import label
+from tokenmart.coupons.labels import COUPON_KIND
+from tokenmart.coupons.models import KINDS, TIERS
 
 
 class ActionForm(BaseForm):
@@ -34,31 +37,58 @@ class VerifyForm(BaseForm):
     shipping_fee = DecimalField(_l("Shipping fee (CNY, optional)"), places=2,
                                 validators=[Optional(), NumberRange(min=0, max=Decimal(10**5))])
     check = SubmitField(_l("Check"))
-    redeem = SubmitField(_l("Redeem"))
+    redeem = SubmitField(_l("Redeem coupon"))
 
 
-KIND_CHOICES = [SelectChoice("amount_off", _l("Amount off (cents)")),
-                SelectChoice("percent_off", _l("Percent off")),
-                SelectChoice("free_shipping", _l("Free shipping"))]
+#: the kinds' words come from the one label mapping (tokenmart.coupons.labels)
+KIND_CHOICES = [SelectChoice(kind, COUPON_KIND[kind]) for kind in KINDS]
+
+
+def tier_choices() -> list[SelectChoice]:
+    """No limit, then each tier in its reader's-language word (earning's "tier" labels),
+    looked up lazily so the form class can be built before any request."""
+    return [SelectChoice("", _l("Any tier")),
+            *[SelectChoice(t, LazyString(label, t, "tier")) for t in TIERS]]
 
 
 class TemplateForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
     value = IntegerField(_l("Value (cents or percent)"), default=0,
-                         validators=[Optional(), NumberRange(min=0)])
+                         validators=[Optional(), NumberRange(min=0, max=INT_MAX)])
     min_spend_cents = IntegerField(_l("Minimum spend (cents)"), default=0,
-                                   validators=[Optional(), NumberRange(min=0)])
+                                   validators=[Optional(), NumberRange(min=0, max=INT_MAX)])
     valid_days = IntegerField(_l("Valid for days after issue"),
                               validators=[Optional(), NumberRange(min=1, max=3650)])
     total_quantity = IntegerField(_l("Total quantity (empty = unlimited)"),
-                                  validators=[Optional(), NumberRange(min=1)])
+                                  validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
     per_user_limit = IntegerField(_l("Per-user limit"), default=1,
                                   validators=[DataRequired(), NumberRange(min=1, max=1000)])
-    min_tier = SelectField(_l("Minimum tier"), choices=[SelectChoice("", "-"),
-                                                      *[SelectChoice(t, t) for t in TIERS]])
+    min_tier = SelectField(_l("Minimum tier"), choices=tier_choices())
     new_users_only = BooleanField(_l("New users only"))
     claimable = BooleanField(_l("Users may claim it directly"))
+
+
+class TemplateEditForm(BaseForm):
+    """The catalog row's Edit: what may change once coupons exist (not kind or value).
+
+    Bounded like the columns, so 10**23 is a field error on the page, not an
+    OverflowError from the database.
+    """
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    total_quantity = IntegerField(_l("Total quantity (empty = unlimited)"),
+                                  validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
+    per_user_limit = IntegerField(_l("Per-user limit"), default=1,
+                                  validators=[DataRequired(), NumberRange(min=1, max=1000)])
+    claimable = BooleanField(_l("Users may claim it"))
+
+
+class CampaignEditForm(BaseForm):
+    """The campaign row's Edit: its words (numbers stay as the drives were promised)."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
 
 
 class PackForm(BaseForm):
@@ -77,7 +107,7 @@ class CampaignForm(BaseForm):
     drive_hours = IntegerField(_l("Drive stays open (hours)"), default=24,
                                validators=[DataRequired(), NumberRange(min=1, max=2160)])
     assist_reward_coins = IntegerField(_l("Coins for each assister"), default=0,
-                                       validators=[Optional(), NumberRange(min=0)])
+                                       validators=[Optional(), NumberRange(min=0, max=INT_MAX)])
     assist_template_id = SelectField(_l("Coupon for each assister"), coerce=int, default=0)
     drives_per_day = IntegerField(_l("Drives per user per day"), default=1,
                                   validators=[DataRequired(), NumberRange(min=1, max=100)])

@@ -16,6 +16,9 @@ KINDS = ("amount_off", "percent_off", "free_shipping")
 COUPON_STATUSES = ("active", "redeemed", "expired", "voided")
 DRIVE_STATUSES = ("open", "completed", "expired")
 TIERS = ("member", "silver", "gold", "platinum")
+#: why a coupon was issued (Coupon.source); every issuer passes one of these, and each
+#: has a label in tokenmart.coupons.labels (tests/coupons/test_labels.py checks both)
+COUPON_SOURCES = ("claim", "grant", "drive", "assist", "redemption", "segment")
 
 
 class CouponTemplate(TimestampMixin, db.Model):
@@ -102,7 +105,7 @@ class Coupon(TimestampMixin, db.Model):
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True, nullable=False)
     status: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="active")
-    #: why it was issued: claim | pack | grant | drive | assist | redemption | demo ...
+    #: why it was issued: one of COUPON_SOURCES (a claimed pack is "claim")
     source: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     source_ref: Mapped[str | None] = mapped_column(sa.String(80))
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from tokenmart.accounts.auth import role_page
 from tokenmart.core.clock import utcnow
+from tokenmart.core.i18n import cny
+from tokenmart.core.web import arg_str
 from tokenmart.coupons import campaigns_service as campaigns
-from tokenmart.coupons import counters
 from tokenmart.coupons import coupon_service as coupons
+from tokenmart.coupons import offers
 from tokenmart.coupons.admin_views import admin_bp  # noqa: F401 - registered by discovery
 from tokenmart.coupons.forms import ActionForm, VerifyForm
 from tokenmart.coupons.models import Drive
+from tokenmart.coupons.qr import qr_svg
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 from tokenmart.home.views import HOME_SECTIONS
@@ -27,13 +32,24 @@ STATUS_TABS = ("active", "redeemed", "expired")
 
 
 def time_left(drive: Drive) -> str:
+    """What the live countdown shows before its first tick: `1 d 02:03:04` or `02:03:04`
+    (the same shape as static/js/app.js draws), or the expired text at zero."""
     seconds = int((drive.expires_at - utcnow()).total_seconds())
     if seconds <= 0:
-        return _("time is up")
-    hours, minutes = divmod(seconds // 60, 60)
-    if hours:
-        return _("%(h)s h %(m)s min left", h=hours, m=minutes)
-    return _("%(m)s min left", m=max(1, minutes))
+        return _("Time is up")
+    days, rest = divmod(seconds, 86400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return (days_format().replace("%d", str(days)) + clock) if days else clock
+
+
+def days_format() -> str:
+    """How the countdown writes whole days ("%d d " / "%d 天 ")."""
+    return _("%d d ")
+
+
+def iso_utc(moment: datetime) -> str:
+    """An aware datetime as ISO 8601 UTC with a Z, which every browser's Date.parse reads."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _fail(err: DomainError) -> None:
@@ -58,11 +74,18 @@ def _error_texts() -> dict[str, str]:
     }
 
 
+def _helpers() -> dict[str, Any]:
+    """What the macros in templates/coupons/_coupon_macros.html call: the countdown's
+    parts and where a coupon can be used."""
+    return {"time_left": time_left, "iso_utc": iso_utc, "days_format": days_format(),
+            "where_usable": offers.where_usable}
+
+
 @bp.get("/campaigns", endpoint="campaigns")
 def campaigns_page() -> Any:
     mine = campaigns.recent_drives(current_user.id) if current_user.is_authenticated else []
     return render_template("coupons/campaigns.html", campaigns=campaigns.running_campaigns(),
-                           drives=mine, form=ActionForm(), time_left=time_left)
+                           drives=mine, form=ActionForm(), **_helpers())
 
 
 @bp.post("/campaigns/<int:campaign_id>/drives")
@@ -89,11 +112,17 @@ def drive(code: str) -> Any:
         return render_template("error.html", status=404, code="not_found",
                                message=_("No such drive.")), 404
     db.session.commit()  # keeps a lazily expired drive expired
-    helped = current_user.is_authenticated and campaigns.has_assisted(found.id, current_user.id)
+    signed_in = current_user.is_authenticated
+    is_owner = signed_in and current_user.id == found.owner_id
+    helped = signed_in and campaigns.has_assisted(found.id, current_user.id)
+    share_url = url_for("coupons.drive", code=found.code, _external=True)
     return render_template(
-        "coupons/drive.html", drive=found, form=ActionForm(), time_left=time_left(found),
-        helped=helped, is_owner=current_user.is_authenticated and current_user.id == found.owner_id,
-        share_url=url_for("coupons.drive", code=found.code, _external=True),
+        "coupons/drive.html", drive=found, form=ActionForm(), helped=helped,
+        is_owner=is_owner, share_url=share_url, qr=qr_svg(share_url),
+        # a friend who helped (or came too late) is invited to start a drive of their own
+        start_own=(signed_in and not is_owner and (helped or found.current_status != "open")
+                   and campaigns.is_running(found.campaign)),
+        **_helpers(),
     )
 
 
@@ -121,20 +150,14 @@ def help_drive(code: str) -> Any:
 @bp.get("/coupons")
 @login_required
 def mine() -> Any:
-    status = request.args.get("status", "active")
+    status = arg_str("status", "active", max_length=20)
     if status not in STATUS_TABS:
         status = "active"
-    page = coupons.list_coupons(current_user.id, status, request.args.get("cursor"), 30)
-    templates = coupons.claimable_templates()
-    packs = coupons.claimable_packs()
-    used_up = {f"t{t.id}" for t in templates
-               if counters.value(f"claim:t{t.id}", current_user.id) >= t.per_user_limit}
-    used_up |= {f"p{p.id}" for p in packs
-                if counters.value(f"claim:p{p.id}", current_user.id) >= p.per_user_limit}
-    return render_template(
-        "coupons/mine.html", page=page, status=status, tabs=STATUS_TABS,
-        templates=templates, packs=packs, used_up=used_up, form=ActionForm(),
-    )
+    page = coupons.list_coupons(current_user.id, status, arg_str("cursor", max_length=200) or None,
+                                30)
+    return render_template("coupons/mine.html", page=page, status=status, tabs=STATUS_TABS,
+                           offers=offers.offers_for(current_user.id), form=ActionForm(),
+                           **_helpers())
 
 
 @bp.post("/coupon-templates/<int:template_id>/claim")
@@ -161,7 +184,8 @@ def claim_pack(pack_id: int) -> Any:
             _fail(err)
         else:
             db.session.commit()
-            flash(_("Claimed %(n)s coupons.", n=len(issued)), "success")
+            flash(ngettext("Claimed %(num)s coupon.", "Claimed %(num)s coupons.", len(issued)),
+                  "success")
     return redirect(url_for("coupons.mine"))
 
 
@@ -182,8 +206,7 @@ def merchant_verify() -> Any:
                     form.code.data, order_amount_cents=amount, redeemed_by=current_user.id,
                     shipping_fee_cents=fee)
                 db.session.commit()
-                flash(_("Redeemed: %(discount)s off.", discount=f"¥{discount / 100:.2f}"),
-                      "success")
+                flash(_("Redeemed: %(discount)s off.", discount=cny(discount)), "success")
             else:
                 coupon = coupons.find_coupon(form.code.data)
                 discount = coupons.quote_discount(form.code.data, None, amount,
@@ -192,7 +215,7 @@ def merchant_verify() -> Any:
                       "to_pay": max(0, amount + fee - discount)}
         except DomainError as err:
             _fail(err)
-    return render_template("coupons/merchant.html", form=form, result=result)
+    return render_template("coupons/merchant.html", form=form, result=result, **_helpers())
 
 
 def _home_section() -> dict[str, Any] | None:
