@@ -267,3 +267,20 @@ def test_signed_in_pages_have_a_tab_bar_and_titles_that_say_where(client: Any,
     assert [a["href"] for a in tabs.find_all("a")][:2] == ["/", "/market"]
     assert tabs.find("a", attrs={"aria-current": "page"})["href"] == "/wallet"
     assert soup.title.text.startswith("Wallet")
+
+
+def test_older_link_keeps_the_page_filters(client: Any, make_user: Any) -> None:
+    from tokenmart.extensions import db
+    from tokenmart.ledger import service as ledger
+
+    alice = make_user("alice")
+    for n in range(32):
+        ledger.transfer("adjustment", "coin", 1, ledger.MINT, ledger.user(alice.id),
+                        memo=f"gift {n}", notify=False)
+    db.session.commit()
+    sign_in(client, "alice")
+    soup = _soup(client.get("/wallet?currency=coin"))
+    older = soup.select_one("p.pager a")
+    assert older is not None and "currency=coin" in older["href"] and "cursor=" in older["href"]
+    assert older.text.strip().startswith("Older")
+    assert client.get(older["href"]).status_code == 200
