@@ -31,8 +31,8 @@ def test_openapi_documents_the_mall(client):
 
 def test_redeem_response_matches_its_documented_schema():
     """The hot path writes its JSON by hand; it must say what the OpenAPI schema says."""
+    from tokenmart.mall.redeem_service import RedeemResult
     from tokenmart.mall.schemas import RedeemResultSchema
-    from tokenmart.mall.service import RedeemResult
 
     result = RedeemResult(id=7, price=30, currency="coin", balance_after=170,
                           grant={"type": "voucher_codes", "voucher_code": "ABC-1"})

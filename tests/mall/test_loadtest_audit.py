@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from loadtests.audit import audit, audit_connection
 from tests.conftest import new_key
 from tokenmart.extensions import db
-from tokenmart.mall import service
+from tokenmart.mall import redeem_service
 
 
 def _redeem_all(api: Any, users: list[Any], reward: Any, body: dict[str, Any]) -> list[int]:
@@ -42,7 +42,7 @@ def test_audit_is_clean_after_a_sound_run(shop, api, database_url):
 
 
 def test_audit_catches_a_build_that_forgets_the_stock(shop, api, monkeypatch):
-    monkeypatch.setattr(service, "_take_stock", lambda reward_id: None)  # the broken build
+    monkeypatch.setattr(redeem_service, "_take_stock", lambda reward_id: None)  # the broken build
     assert _redeem_all(api, shop["users"], shop["hot"], {"shipping_address": "x"}) == [201] * 5
     problems = _audit()
     assert any(p.startswith(f"stock: reward {shop['hot'].id} started with 3") for p in problems)
@@ -59,7 +59,7 @@ def test_audit_catches_an_effect_without_its_key(shop, api):
     _redeem_all(api, shop["users"][:1], shop["hot"], {"shipping_address": "x"})
     # a second effect of the same request: the service ran again outside @idempotent
     user = shop["users"][0]
-    service.redeem_reward(shop["hot"].id, user.id, "member", "x")
+    redeem_service.redeem_reward(shop["hot"].id, user.id, "member", "x")
     problems = _audit()
     assert any(p.startswith("idempotency: 2 redemptions but 1 keys") for p in problems)
     assert any(p.startswith("stock:") for p in problems) is False

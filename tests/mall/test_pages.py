@@ -33,7 +33,7 @@ def test_mall_shows_price_stock_and_affordability(client, make_user, make_reward
     assert "Cheap mug" in html and "Dear lamp" in html
     assert "4 left" in html and "Unlimited" in html
     assert html.count('data-testid="affordable"') == 1
-    assert "84 more needed" in html
+    assert "Short by 84 little red flowers" in html
 
 
 def test_redeem_form_twice_with_one_key_redeems_once(client, make_user, make_reward):
@@ -42,10 +42,15 @@ def test_redeem_form_twice_with_one_key_redeems_once(client, make_user, make_rew
     _login(client, "bob")
     assert "Redeem" in client.get(f"/mall/rewards/{reward.id}").get_data(as_text=True)
     form = {"key": "k-123", "shipping_address": ""}
-    first = client.post(f"/mall/rewards/{reward.id}/redeem", data=form, follow_redirects=True)
-    second = client.post(f"/mall/rewards/{reward.id}/redeem", data=form, follow_redirects=True)
-    assert "Your code is ZX-1" in first.get_data(as_text=True)
-    assert "Already redeemed" in second.get_data(as_text=True)
+    first = client.post(f"/mall/rewards/{reward.id}/redeem", data=form)
+    page = client.get(first.location).get_data(as_text=True)
+    assert "You paid 20 little red flowers; you have 30 little red flowers left" in page
+    assert 'data-testid="voucher-code">ZX-1<' in page
+    second = client.post(f"/mall/rewards/{reward.id}/redeem", data=form)
+    # both land on the one redemption's page: the second replays, it does not redeem
+    redemption_id = db.session.execute(sa.select(Redemption.id)).scalar_one()
+    assert first.location == second.location == f"/mall/redemptions/{redemption_id}"
+    assert "Already redeemed" in client.get(second.location).get_data(as_text=True)
     assert _count() == 1
     assert balances_of(bob.id)["flower"] == 30
     mine = client.get("/mall/redemptions").get_data(as_text=True)
@@ -66,6 +71,7 @@ def test_redeem_form_refusals_are_flashed_and_change_nothing(client, make_user, 
     _login(client, carol_rich.username)
     resp = client.post(f"/mall/rewards/{reward.id}/redeem",
                        data={"key": "k1", "shipping_address": ""}, follow_redirects=True)
+    assert resp.status_code == 422  # the page again, with the field's error
     assert "Please enter a shipping address" in resp.get_data(as_text=True)
     resp = client.post(f"/mall/rewards/{reward.id}/redeem",
                        data={"key": "k1", "shipping_address": "1 Road"}, follow_redirects=True)
@@ -110,7 +116,7 @@ def test_admin_creates_reward_uploads_codes_and_ships(client, admin, make_user, 
 
     erin = make_user("erin", flower=50)
     mug = make_reward("Mug", price=5, stock=None)
-    from tokenmart.mall.service import redeem_reward
+    from tokenmart.mall.redeem_service import redeem_reward
 
     redeemed = redeem_reward(mug.id, erin.id, "member", "9 Erin St")
     db.session.commit()

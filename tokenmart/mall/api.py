@@ -19,7 +19,7 @@ from tokenmart.core.api import json_body
 from tokenmart.core.idempotency import idempotent
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.extensions import db
-from tokenmart.mall import service
+from tokenmart.mall import admin_service, catalog_service, redeem_service
 from tokenmart.mall.schemas import (
     FulfilmentArgsSchema,
     RedeemResultSchema,
@@ -47,7 +47,7 @@ admin_blp = Blueprint(
 @blp.response(200, RewardPageSchema)
 def list_rewards(args: dict[str, Any]) -> Any:
     """Rewards open for redemption now, newest first"""
-    return service.list_rewards(args["cursor"], args["limit"])
+    return catalog_service.list_rewards(args["cursor"], args["limit"])
 
 
 @blp.route("/rewards/<int:reward_id>", methods=["GET"])
@@ -55,7 +55,7 @@ def list_rewards(args: dict[str, Any]) -> Any:
 @blp.response(200, RewardSchema)
 def get_reward(reward_id: int) -> Any:
     """One reward open for redemption"""
-    return service.get_open_reward(reward_id)
+    return catalog_service.get_open_reward(reward_id)
 
 
 @blp.route("/rewards/<int:reward_id>/redemptions", methods=["POST"])
@@ -66,7 +66,7 @@ def get_reward(reward_id: int) -> Any:
 def redeem(data: dict[str, Any], reward_id: int) -> Any:
     """Redeem one unit of a reward; send an Idempotency-Key"""
     caller = current_api_caller()
-    result = service.redeem_reward(reward_id, caller.id, caller.tier, data.get("shipping_address"))
+    result = redeem_service.redeem_reward(reward_id, caller.id, caller.tier, data.get("shipping_address"))
     # The hot path: the result is plain data, so it skips the schema's dump (the schema
     # still documents it, and tests/mall/test_api_contract.py checks the two agree).
     return Response(json.dumps(result.as_json()), status=201, mimetype="application/json")
@@ -78,7 +78,7 @@ def redeem(data: dict[str, Any], reward_id: int) -> Any:
 @blp.response(200, RedemptionPageSchema)
 def my_redemptions(args: dict[str, Any]) -> Any:
     """My redemptions, newest first, with their codes and shipping states"""
-    return service.redemptions_of(current_api_user().id, args["cursor"], args["limit"])
+    return catalog_service.redemptions_of(current_api_user().id, args["cursor"], args["limit"])
 
 
 @admin_blp.route("/rewards", methods=["POST"])
@@ -87,7 +87,7 @@ def my_redemptions(args: dict[str, Any]) -> Any:
 @admin_blp.response(201, RewardSchema)
 def create_reward(data: dict[str, Any]) -> Any:
     """Create a reward (coupon, voucher codes or physical grant)"""
-    reward = service.create_reward(current_api_user().id, data)
+    reward = admin_service.create_reward(current_api_user().id, data)
     db.session.commit()
     return reward
 
@@ -98,7 +98,7 @@ def create_reward(data: dict[str, Any]) -> Any:
 @admin_blp.response(200, RewardSchema)
 def update_reward(data: dict[str, Any], reward_id: int) -> Any:
     """Edit a reward"""
-    reward = service.update_reward(current_api_user().id, reward_id, data)
+    reward = admin_service.update_reward(current_api_user().id, reward_id, data)
     db.session.commit()
     return reward
 
@@ -108,7 +108,7 @@ def update_reward(data: dict[str, Any], reward_id: int) -> Any:
 @admin_blp.response(200, RewardSchema)
 def deactivate_reward(reward_id: int) -> Any:
     """Take a reward off the mall"""
-    reward = service.deactivate_reward(current_api_user().id, reward_id)
+    reward = admin_service.deactivate_reward(current_api_user().id, reward_id)
     db.session.commit()
     return reward
 
@@ -119,9 +119,9 @@ def deactivate_reward(reward_id: int) -> Any:
 @admin_blp.response(201, VoucherCodesResultSchema)
 def add_voucher_codes(data: dict[str, Any], reward_id: int) -> Any:
     """Preload voucher codes; the reward's stock rises by the number of new codes"""
-    reward = service.get_reward(reward_id)
-    added = service.add_voucher_codes(
-        current_api_user().id, reward, service.clean_codes(data["codes"])
+    reward = catalog_service.get_reward(reward_id)
+    added = admin_service.add_voucher_codes(
+        current_api_user().id, reward, admin_service.clean_codes(data["codes"])
     )
     db.session.commit()
     return {"added": added, "stock": reward.stock}
@@ -134,7 +134,7 @@ def add_voucher_codes(data: dict[str, Any], reward_id: int) -> Any:
 def fulfilment(args: dict[str, Any]) -> Any:
     """Physical redemptions to ship (status=pending), shipped, or all"""
     status = None if args["status"] == "all" else args["status"]
-    return service.fulfilment_list(status, args["cursor"], args["limit"])
+    return catalog_service.fulfilment_list(status, args["cursor"], args["limit"])
 
 
 @admin_blp.route("/redemptions/<int:redemption_id>/ship", methods=["POST"])
@@ -143,6 +143,6 @@ def fulfilment(args: dict[str, Any]) -> Any:
 @admin_blp.response(200, RedemptionSchema)
 def ship(data: dict[str, Any], redemption_id: int) -> Any:
     """Mark a physical redemption shipped"""
-    redemption = service.mark_shipped(current_api_user().id, redemption_id, data["tracking_no"])
+    redemption = admin_service.mark_shipped(current_api_user().id, redemption_id, data["tracking_no"])
     db.session.commit()
     return redemption

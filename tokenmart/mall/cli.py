@@ -29,7 +29,7 @@ def seed_load(users: int, flower: int, coin: int, hot_stock: int, codes: int,
     from tokenmart.accounts.service import issue_token
     from tokenmart.extensions import db
     from tokenmart.ledger import service as ledger
-    from tokenmart.mall import service
+    from tokenmart.mall import admin_service
 
     password_hash = hash_password(LOAD_PASSWORD)  # hashed once: argon2 is slow on purpose
     tokens: list[str] = []
@@ -49,17 +49,17 @@ def seed_load(users: int, flower: int, coin: int, hot_stock: int, codes: int,
             if progress is not None:
                 progress(i + 1, users)
     rewards = {
-        "hot": service.create_reward(None, {
+        "hot": admin_service.create_reward(None, {
             "name": "Hot drop: limited tote bag", "currency": "flower", "price": 3,
             "stock": hot_stock, "per_user_limit": 2, "grant": {"type": "physical"}}),
-        "voucher": service.create_reward(None, {
+        "voucher": admin_service.create_reward(None, {
             "name": "Coffee voucher", "currency": "flower", "price": 2,
             "grant": {"type": "voucher_codes",
                       "codes": [f"{prefix.upper()}-COFFEE-{n:06d}" for n in range(codes)]}}),
-        "unlimited_a": service.create_reward(None, {
+        "unlimited_a": admin_service.create_reward(None, {
             "name": "Sticker pack", "currency": "coin", "price": 1, "stock": None,
             "grant": {"type": "physical"}}),
-        "unlimited_b": service.create_reward(None, {
+        "unlimited_b": admin_service.create_reward(None, {
             "name": "Phone charm", "currency": "coin", "price": 2, "stock": None,
             "tier_prices": {"gold": 1}, "grant": {"type": "physical"}}),
     }

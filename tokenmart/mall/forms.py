@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -17,6 +18,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tokenmart.core.forms import BaseForm
+from tokenmart.core.i18n import currency_name
+from tokenmart.mall.admin_service import MAX_AMOUNT
+from tokenmart.mall.labels import GRANT_TYPE_HELP
+from tokenmart.mall.models import REWARD_CURRENCIES
+
+#: per-user limits above this are no limit at all (the API's bound too)
+MAX_PER_USER = 1_000_000
 
 
 class RedeemForm(BaseForm):
@@ -26,29 +34,32 @@ class RedeemForm(BaseForm):
                                                                          Length(max=500)])
 
 
+def _price(label: str) -> IntegerField:
+    return IntegerField(label, validators=[Optional(), NumberRange(min=1, max=MAX_AMOUNT)])
+
+
 class RewardForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    image_url = StringField(_l("Image URL"), validators=[Optional(), Length(max=500)])
-    currency = SelectField(_l("Currency"), choices=[SelectChoice("flower", _l("Flowers")),
-                                                    SelectChoice("coin", _l("Coins"))])
-    price = IntegerField(_l("Price"), validators=[DataRequired(), NumberRange(min=1)])
-    price_silver = IntegerField(_l("Silver price"), validators=[Optional(), NumberRange(min=1)])
-    price_gold = IntegerField(_l("Gold price"), validators=[Optional(), NumberRange(min=1)])
-    price_platinum = IntegerField(_l("Platinum price"),
-                                  validators=[Optional(), NumberRange(min=1)])
+    image = FileField(_l("Image (JPEG, PNG or WebP, up to 5 MB)"))
+    remove_image = BooleanField(_l("Remove the uploaded image"))
+    image_url = StringField(_l("…or an image URL"), validators=[Optional(), Length(max=500)])
+    currency = SelectField(_l("Currency"), choices=[
+        SelectChoice(c, LazyString(currency_name, c)) for c in REWARD_CURRENCIES])
+    price = IntegerField(_l("Price"),
+                         validators=[DataRequired(), NumberRange(min=1, max=MAX_AMOUNT)])
+    price_silver = _price(_l("Silver price"))
+    price_gold = _price(_l("Gold price"))
+    price_platinum = _price(_l("Platinum price"))
     stock = IntegerField(_l("Stock (empty = unlimited)"),
-                         validators=[Optional(), NumberRange(min=0)])
+                         validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)])
     per_user_limit = IntegerField(_l("Per-user limit (empty = none)"),
-                                  validators=[Optional(), NumberRange(min=1)])
+                                  validators=[Optional(), NumberRange(min=1, max=MAX_PER_USER)])
     starts_at = DateTimeLocalField(_l("Starts at"), validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends at"), validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
     grant_type = SelectField(_l("Grant"), choices=[
-        SelectChoice("physical", _l("Physical item (needs a shipping address)")),
-        SelectChoice("voucher_codes", _l("Voucher code from an uploaded list")),
-        SelectChoice("coupon", _l("Coupon")),
-    ])
+        SelectChoice(g, GRANT_TYPE_HELP[g]) for g in GRANT_TYPE_HELP])
     coupon_template_id = IntegerField(_l("Coupon template id"),
                                       validators=[Optional(), NumberRange(min=1)])
     coupon_pack_id = IntegerField(_l("…or coupon pack id"),

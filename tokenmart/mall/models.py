@@ -15,6 +15,8 @@ from tokenmart.extensions import db
 GRANT_TYPES = ("coupon", "voucher_codes", "physical")
 REWARD_CURRENCIES = ("flower", "coin")
 SHIPPING_STATES = ("pending", "shipped")
+#: what a reader is told about a reward (derived, never stored): see catalog_service.reward_state
+REWARD_STATES = ("active", "inactive", "scheduled", "ended", "sold_out")
 
 
 def tier_price(tier_prices: dict[str, Any] | None, price: int, tier: str | None) -> int:
@@ -36,8 +38,12 @@ class Reward(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     description: Mapped[str] = mapped_column(sa.Text, default="", nullable=False)
-    #: an image URL (absolute or site-relative); empty for none
+    #: an image URL (absolute or site-relative); empty for none. An uploaded image wins.
     image_url: Mapped[str] = mapped_column(sa.String(500), default="", nullable=False)
+    #: the uploaded image (re-encoded, no metadata) and its square thumbnail: storage
+    #: keys, random and never reused, so a new upload is a new key (caches stay right)
+    image_key: Mapped[str | None] = mapped_column(sa.String(200))
+    thumb_key: Mapped[str | None] = mapped_column(sa.String(200))
     currency: Mapped[str] = mapped_column(sa.String(10), nullable=False)
     #: whole units of `currency`; the member price
     price: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)

@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from tokenmart.core.pagination import PageArgsSchema
+from tokenmart.mall.images import reward_image_url
 from tokenmart.mall.models import GRANT_TYPES, REWARD_CURRENCIES, SHIPPING_STATES
 
 TIERS = ("member", "silver", "gold", "platinum")
@@ -32,7 +33,11 @@ class RewardSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     description = ma.fields.String()
-    image_url = ma.fields.String()
+    image_url = ma.fields.String(metadata={"description": "the URL an admin gave, if any"})
+    image = ma.fields.Method("_image", metadata={
+        "description": "the picture to show (uploaded image, else image_url); null for none"})
+    thumbnail = ma.fields.Method("_thumbnail", metadata={
+        "description": "a square thumbnail of the uploaded image (else image_url); null for none"})
     currency = ma.fields.String()
     price = ma.fields.Integer()
     tier_prices = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
@@ -42,6 +47,12 @@ class RewardSchema(ma.Schema):
     ends_at = ma.fields.DateTime(allow_none=True)
     active = ma.fields.Boolean()
     grant = ma.fields.Method("_grant")
+
+    def _image(self, reward: Any) -> str | None:
+        return reward_image_url(reward)
+
+    def _thumbnail(self, reward: Any) -> str | None:
+        return reward_image_url(reward, thumb=True)
 
     def _grant(self, reward: Any) -> dict[str, Any]:
         grant: dict[str, Any] = {"type": reward.grant_type}

@@ -1,5 +1,6 @@
-"""Mall pages: the mall, a reward with its Redeem button, My redemptions, and the
-admin's catalog, voucher-code upload and fulfilment list under /admin/mall."""
+"""Mall pages: the mall, a reward with its Redeem button, My redemptions and one of them,
+reward images, and the admin's catalog, voucher-code upload and fulfilment list under
+/admin/mall."""
 
 from __future__ import annotations
 
@@ -11,29 +12,48 @@ from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from tokenmart.accounts.auth import admin_page
 from tokenmart.core.clock import app_timezone, utcnow
+from tokenmart.core.i18n import currency_amount
 from tokenmart.core.idempotency import IdempotencyRecord
+from tokenmart.core.web import arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 from tokenmart.home.views import HOME_SECTIONS
 from tokenmart.ledger.service import balances_of
-from tokenmart.mall import service
+from tokenmart.mall import admin_service, catalog_service, images
 from tokenmart.mall.forms import CodesUploadForm, RedeemForm, RewardForm, ShipForm
-from tokenmart.mall.models import Reward
+from tokenmart.mall.models import SHIPPING_STATES, Reward
+from tokenmart.mall.redeem_service import redeem_reward
 
 bp = Blueprint("mall", __name__)
 TIER_FIELDS = ("silver", "gold", "platinum")
+#: a cursor is a short opaque token; anything longer is not one of ours
+CURSOR_MAX = 100
+
+
+bp.add_app_template_global(images.reward_image_url, "reward_image_url")
+
+
+@bp.app_template_global()
+def reward_price(reward: Reward, balances: dict[str, int] | None = None) -> Any:
+    """The reader's price for a reward and how much they are short (see PriceView)."""
+    return catalog_service.price_view(reward, _tier(), balances)
+
+
+@bp.app_template_global()
+def reward_state(reward: Reward) -> str:
+    return catalog_service.reward_state(reward)
 
 
 def _home_section() -> dict[str, Any] | None:
     """"From the mall" on the home page: the newest few rewards open now."""
-    page = service.list_rewards(None, 4)
+    page = catalog_service.list_rewards(None, 4)
     if not page.items:
         return None
     return {"template": "mall/_home.html", "mall_rewards": page.items, "tier": _tier()}
@@ -46,22 +66,44 @@ def _tier() -> str:
     return current_user.tier if current_user.is_authenticated else "member"
 
 
+def _balances() -> dict[str, int] | None:
+    return balances_of(current_user.id) if current_user.is_authenticated else None
+
+
 @bp.get("/mall")
 def index() -> Any:
-    page = service.list_rewards(request.args.get("cursor"), 24)
-    balances = balances_of(current_user.id) if current_user.is_authenticated else None
-    return render_template("mall/index.html", page=page, balances=balances, tier=_tier())
+    page = catalog_service.list_rewards(arg_str("cursor", max_length=CURSOR_MAX) or None, 24)
+    return render_template("mall/index.html", page=page, balances=_balances(), tier=_tier())
+
+
+@bp.get("/mall/images/<path:key>")
+def image(key: str) -> Any:
+    """Reward images, served by the app itself; keys are random and immutable, so
+    browsers may keep them a year."""
+    data = images.load_reward_image(key)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @bp.get("/mall/rewards/<int:reward_id>")
 def reward(reward_id: int) -> Any:
-    item = service.get_open_reward(reward_id)
-    form = RedeemForm(key=uuid.uuid4().hex)
-    balances = balances_of(current_user.id) if current_user.is_authenticated else None
-    used = (service.redemption_counts(current_user.id).get(item.id, 0)
+    # A fresh key per rendered form: both requests of a double click carry the same one.
+    return _reward_page(catalog_service.get_open_reward(reward_id),
+                        RedeemForm(key=uuid.uuid4().hex))
+
+
+def _reward_page(item: Reward, form: RedeemForm, status: int = 200) -> Any:
+    used = (catalog_service.redemption_counts(current_user.id).get(item.id, 0)
             if current_user.is_authenticated else 0)
-    return render_template("mall/reward.html", reward=item, form=form, balances=balances,
-                           tier=_tier(), used=used)
+    return render_template("mall/reward.html", reward=item, form=form, balances=_balances(),
+                           tier=_tier(), used=used), status
+
+
+def _web_key(key: str) -> str:
+    return f"web-redeem:{key}"
 
 
 def _claim_web_key(user_id: int, reward_id: int, key: str) -> int | None:
@@ -70,13 +112,29 @@ def _claim_web_key(user_id: int, reward_id: int, key: str) -> int | None:
         with db.session.begin_nested():
             return db.session.execute(
                 sa.insert(IdempotencyRecord).values(
-                    user_id=user_id, key=f"web-redeem:{key}", created_at=utcnow(),
-                    fingerprint=hashlib.sha256(f"redeem:{reward_id}".encode()).hexdigest())
+                    user_id=user_id, key=_web_key(key), created_at=utcnow(),
+                    fingerprint=_fingerprint(reward_id))
                 .returning(IdempotencyRecord.id)
             ).scalar_one()
     except IntegrityError:
         db.session.rollback()
         return None
+
+
+def _fingerprint(reward_id: int) -> str:
+    return hashlib.sha256(f"redeem:{reward_id}".encode()).hexdigest()
+
+
+def _earlier_redemption(user_id: int, reward_id: int, key: str) -> int | None:
+    """The redemption the first submission of this form made, once it has committed."""
+    record = db.session.execute(
+        sa.select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id,
+                                           IdempotencyRecord.key == _web_key(key))
+    ).scalar_one_or_none()
+    if (record is None or record.status_code != 201 or not record.response_body
+            or record.fingerprint != _fingerprint(reward_id)):
+        return None
+    return int(json.loads(record.response_body)["id"])
 
 
 @bp.post("/mall/rewards/<int:reward_id>/redeem")
@@ -88,13 +146,21 @@ def redeem(reward_id: int) -> Any:
         return redirect(url_for("mall.reward", reward_id=reward_id))
     record_id = _claim_web_key(current_user.id, reward_id, form.key.data)
     if record_id is None:  # a double click: the first click did (or is doing) the work
-        flash(_("Already redeemed: see My redemptions."), "info")
-        return redirect(url_for("mall.redemptions"))
+        flash(_("Already redeemed: here it is."), "info")
+        earlier = _earlier_redemption(current_user.id, reward_id, form.key.data)
+        if earlier is None:
+            return redirect(url_for("mall.redemptions"))
+        return redirect(url_for("mall.redemption", redemption_id=earlier))
     try:
-        result = service.redeem_reward(reward_id, current_user.id, current_user.tier,
-                                       form.shipping_address.data)
+        result = redeem_reward(reward_id, current_user.id, current_user.tier,
+                               form.shipping_address.data)
     except DomainError as err:
         db.session.rollback()
+        if err.code == "validation_error":
+            # Stay on the page with the field's error; the rollback freed the key, so
+            # the same form (and a double click of it) still redeems once.
+            form.shipping_address.errors = [_("Please enter a shipping address.")]
+            return _reward_page(catalog_service.get_open_reward(reward_id), form, 422)
         flash(_redeem_error(err), "error")
         return redirect(url_for("mall.reward", reward_id=reward_id))
     db.session.execute(
@@ -102,12 +168,10 @@ def redeem(reward_id: int) -> Any:
         .values(status_code=201, response_body=json.dumps(asdict(result)))
     )
     db.session.commit()
-    if result.grant.get("voucher_code"):
-        flash(_("Redeemed! Your code is %(code)s. Balance: %(balance)s.",
-                code=result.grant["voucher_code"], balance=result.balance_after), "success")
-    else:
-        flash(_("Redeemed! Balance: %(balance)s.", balance=result.balance_after), "success")
-    return redirect(url_for("mall.redemptions"))
+    flash(_("Redeemed! You paid %(price)s; you have %(balance)s left.",
+            price=currency_amount(result.price, result.currency),
+            balance=currency_amount(result.balance_after, result.currency)), "success")
+    return redirect(url_for("mall.redemption", redemption_id=result.id))
 
 
 def _redeem_error(err: DomainError) -> str:
@@ -123,10 +187,18 @@ def _redeem_error(err: DomainError) -> str:
 @bp.get("/mall/redemptions")
 @login_required
 def redemptions() -> Any:
-    page = service.redemptions_of(current_user.id, request.args.get("cursor"), 20)
-    names = service.reward_names(r.reward_id for r in page.items)
-    return render_template("mall/redemptions.html", page=page, names=names,
+    page = catalog_service.redemptions_of(
+        current_user.id, arg_str("cursor", max_length=CURSOR_MAX) or None, 20)
+    rewards = catalog_service.rewards_by_id(r.reward_id for r in page.items)
+    return render_template("mall/redemptions.html", page=page, rewards=rewards,
                            balances=balances_of(current_user.id))
+
+
+@bp.get("/mall/redemptions/<int:redemption_id>")
+@login_required
+def redemption(redemption_id: int) -> Any:
+    item, reward_ = catalog_service.get_redemption_of(current_user.id, redemption_id)
+    return render_template("mall/redemption.html", redemption=item, reward=reward_)
 
 
 # ---------------------------------------------------------------- admin
@@ -153,11 +225,16 @@ def _form_data(form: RewardForm) -> dict[str, Any]:
 
 
 def _show_field_errors(form: RewardForm, err: DomainError) -> None:
+    """Put a service's refusal on the form's fields, in the reader's language."""
     fields = err.details.get("fields") or {}
+    image_text = _image_error(err) or (_("The image file is empty.") if "photo" in fields
+                                       else None)
+    if image_text:
+        form.image.errors = [*form.image.errors, image_text]
+        return
     for name, messages in fields.items():
         target = {"grant.template_id": "coupon_template_id", "grant.pack_id": "coupon_pack_id",
-                  "grant.type": "grant_type",
-                  "tier_prices": "price_gold"}.get(name, name)
+                  "grant.type": "grant_type", "tier_prices": "price_gold"}.get(name, name)
         field = getattr(form, target, None)
         if field is not None:
             field.errors = [*field.errors, *messages]
@@ -165,25 +242,49 @@ def _show_field_errors(form: RewardForm, err: DomainError) -> None:
         flash(err.message, "error")
 
 
+def _image_error(err: DomainError) -> str | None:
+    return {
+        "photo_too_large": _("Images may be at most 5 MB."),
+        "photo_too_many_pixels": _("That image has too many pixels."),
+        "unsupported_photo": _("Upload a JPEG, PNG or WebP image."),
+    }.get(err.code)
+
+
+def _uploaded_image(form: RewardForm) -> Any:
+    upload = form.image.data
+    return upload if upload is not None and getattr(upload, "filename", "") else None
+
+
+def _apply_image(form: RewardForm, item: Reward) -> None:
+    """The image part of the admin form: a new upload replaces, the box removes."""
+    upload = _uploaded_image(form)
+    if upload is not None:
+        admin_service.set_reward_image(current_user.id, item, upload.stream)
+    elif getattr(form, "remove_image", None) and form.remove_image.data and item.image_key:
+        admin_service.remove_reward_image(current_user.id, item)
+
+
 @bp.get("/admin/mall/rewards")
 @admin_page
 def admin_rewards() -> Any:
-    return render_template("mall/admin_rewards.html", rewards=service.list_all_rewards())
+    return render_template("mall/admin_rewards.html", rewards=catalog_service.list_all_rewards())
 
 
 @bp.route("/admin/mall/rewards/new", methods=["GET", "POST"])
 @admin_page
 def admin_new_reward() -> Any:
     form = RewardForm()
+    del form.remove_image  # nothing to remove yet
     if form.validate_on_submit():
         data = {**_form_data(form), "currency": form.currency.data,
                 "grant": {"type": form.grant_type.data,
                           "template_id": form.coupon_template_id.data,
                           "pack_id": form.coupon_pack_id.data}}
         try:
-            item = service.create_reward(current_user.id, data)
+            item = admin_service.create_reward(current_user.id, data)
+            _apply_image(form, item)
         except DomainError as err:
-            db.session.rollback()
+            db.session.rollback()  # a refused image creates no reward either
             _show_field_errors(form, err)
             return render_template("mall/admin_reward_form.html", form=form, reward=None), 422
         db.session.commit()
@@ -191,7 +292,8 @@ def admin_new_reward() -> Any:
         if item.grant_type == "voucher_codes":
             return redirect(url_for("mall.admin_codes", reward_id=item.id))
         return redirect(url_for("mall.admin_rewards"))
-    return render_template("mall/admin_reward_form.html", form=form, reward=None)
+    status = 422 if form.errors else 200
+    return render_template("mall/admin_reward_form.html", form=form, reward=None), status
 
 
 @bp.route("/admin/mall/rewards/<int:reward_id>/edit", methods=["GET", "POST"])
@@ -209,15 +311,18 @@ def admin_edit_reward(reward_id: int) -> Any:
         if item.grant_type == "voucher_codes":
             data.pop("stock")
         try:
-            service.update_reward(current_user.id, reward_id, data)
+            admin_service.update_reward(current_user.id, reward_id, data)
+            _apply_image(form, item)
         except DomainError as err:
             db.session.rollback()
             _show_field_errors(form, err)
+            item = db.session.get(Reward, reward_id) or abort(404)
             return render_template("mall/admin_reward_form.html", form=form, reward=item), 422
         db.session.commit()
         flash(_("Reward saved."), "success")
         return redirect(url_for("mall.admin_rewards"))
-    return render_template("mall/admin_reward_form.html", form=form, reward=item)
+    status = 422 if form.errors else 200
+    return render_template("mall/admin_reward_form.html", form=form, reward=item), status
 
 
 @bp.route("/admin/mall/rewards/<int:reward_id>/codes", methods=["GET", "POST"])
@@ -229,29 +334,30 @@ def admin_codes(reward_id: int) -> Any:
     form = CodesUploadForm()
     if form.validate_on_submit():
         try:
-            codes = service.parse_codes_csv(form.file.data.read())
-            added = service.add_voucher_codes(current_user.id, item, codes)
+            codes = admin_service.parse_codes_csv(form.file.data.read())
+            added = admin_service.add_voucher_codes(current_user.id, item, codes)
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")
             return render_template("mall/admin_codes.html", form=form, reward=item,
-                                   left=service.codes_left(item.id)), 422
+                                   left=catalog_service.codes_left(item.id)), 422
         db.session.commit()
         flash(_("%(added)s codes added (%(skipped)s already loaded).", added=added,
                 skipped=len(codes) - added), "success")
         return redirect(url_for("mall.admin_codes", reward_id=item.id))
     return render_template("mall/admin_codes.html", form=form, reward=item,
-                           left=service.codes_left(item.id))
+                           left=catalog_service.codes_left(item.id))
 
 
 @bp.get("/admin/mall/fulfilment")
 @admin_page
 def admin_fulfilment() -> Any:
-    status = request.args.get("status", "pending")
-    if status not in ("pending", "shipped"):
+    status = arg_str("status", "pending", max_length=20)
+    if status not in SHIPPING_STATES:
         status = "pending"
-    page = service.fulfilment_list(status, request.args.get("cursor"), 50)
-    names = service.reward_names(r.reward_id for r in page.items)
+    page = catalog_service.fulfilment_list(
+        status, arg_str("cursor", max_length=CURSOR_MAX) or None, 50)
+    names = catalog_service.reward_names(r.reward_id for r in page.items)
     return render_template("mall/admin_fulfilment.html", page=page, names=names, status=status,
                            form=ShipForm())
 
@@ -262,11 +368,13 @@ def admin_ship(redemption_id: int) -> Any:
     form = ShipForm()
     if form.validate_on_submit():
         try:
-            service.mark_shipped(current_user.id, redemption_id, form.tracking_no.data)
+            admin_service.mark_shipped(current_user.id, redemption_id, form.tracking_no.data)
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")
             return redirect(url_for("mall.admin_fulfilment"))
         db.session.commit()
         flash(_("Marked as shipped."), "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("mall.admin_fulfilment"))
