@@ -74,7 +74,7 @@ def _serve_demo(workdir: Path) -> str:
         "TOKENMART_ENV": "testing", "DATABASE_URL": f"sqlite:///{workdir / 'shots.db'}",
         "SECRET_KEY": "screenshots-only-secret-key-0123456789abcdef",
         "AUTO_UPGRADE_DB": True, "SCHEDULER_IN_PROCESS": False, "RATELIMIT_ENABLED": False,
-        "PASSWORD_HASH_PROFILE": "fast",
+        "PASSWORD_HASH_PROFILE": "fast", "BARTER_UPLOAD_DIR": str(workdir / "uploads"),
     })
     with app.app_context():
         run_demo()

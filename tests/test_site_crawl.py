@@ -9,6 +9,7 @@ posts every form it met with hostile values and fails on any 5xx.
 from __future__ import annotations
 
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +40,10 @@ def demo_app(database_template: dict[str, Any]) -> Iterator[Flask]:
     else:
         url = database_template["url"]
     clear_caches()
-    app = create_app({**_base_config(url), "WTF_CSRF_ENABLED": True})
+    # Demo photos and reward images go to a folder of this run, not instance/uploads.
+    uploads = Path(database_template.get("folder") or tempfile.mkdtemp()) / f"up_{uuid.uuid4().hex}"
+    app = create_app({**_base_config(url), "WTF_CSRF_ENABLED": True,
+                      "BARTER_UPLOAD_DIR": str(uploads)})
     # No app context stays pushed while crawling: requests would share its `g` (and with
     # it one cached CSRF token for every client).
     with app.app_context():

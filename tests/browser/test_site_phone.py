@@ -27,6 +27,11 @@ ADMIN_PAGES = ["/admin/", "/admin/users", "/admin/economy", "/admin/fraud", "/ad
 
 
 @pytest.fixture
+def app_config(tmp_path: Any) -> dict[str, Any]:
+    return {"BARTER_UPLOAD_DIR": str(tmp_path / "uploads")}  # demo photos stay in this test
+
+
+@pytest.fixture
 def demo(app: Any) -> Any:
     from tokenmart.demo import run_demo
     from tokenmart.extensions import db
