@@ -54,3 +54,58 @@ def place(api: Any) -> Any:
                                json={"handover": "meetup", **body}, key=new_key())
 
     return factory
+
+
+class PageClient:
+    """A browser session through the test client; forgets Flask-Login's per-app-context
+    user cache between requests (tests keep one app context pushed)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get(self, *args: Any, **kw: Any) -> Any:
+        from flask import g
+
+        g.pop("_login_user", None)
+        return self.client.get(*args, **kw)
+
+    def post(self, *args: Any, **kw: Any) -> Any:
+        from flask import g
+
+        g.pop("_login_user", None)
+        return self.client.post(*args, **kw)
+
+
+@pytest.fixture
+def pages(app: Any) -> Any:
+    """pages(user) -> a signed-in PageClient; pages() -> an anonymous one."""
+
+    def factory(user: Any = None) -> PageClient:
+        from tests.conftest import PASSWORD
+
+        client = PageClient(app.test_client())
+        if user is not None:
+            r = client.post("/login", data={"username": user.username, "password": PASSWORD})
+            assert r.status_code == 302
+        return client
+
+    return factory
+
+
+@pytest.fixture
+def coupon_for(admin: Any) -> Any:
+    """coupon_for(user, **template) -> the code of a new coupon of a new template
+    (default: free shipping), issued to `user` and committed."""
+
+    def factory(user: Any, **template: Any) -> str:
+        from tokenmart.coupons import coupon_service, templates_service
+        from tokenmart.extensions import db
+
+        made = templates_service.create_template(
+            actor_id=admin.id, **{"name": "Free post", "kind": "free_shipping", "value": 0,
+                                  **template})
+        code = coupon_service.issue_coupon(made.id, user.id, source="grant").code
+        db.session.commit()
+        return code
+
+    return factory

@@ -125,8 +125,7 @@ def upload_photo(_files: dict[str, Any], listing_id: int) -> Any:
     if upload is None:
         raise ValidationError(details={"fields": {"photo": ["Attach a file as `photo`."]}})
     try:
-        listings_service.photos_changed(listing_id, current_api_user())
-        photo = photos.add_photo(listing_id, upload.stream)
+        photo = listings_service.add_listing_photo(listing_id, current_api_user(), upload.stream)
     finally:
         upload.close()
     db.session.commit()
@@ -193,7 +192,7 @@ def _act(order_id: int, action: str, **kw: Any) -> Any:
 @blp.arguments(ShipSchema)
 @blp.response(200, OrderSchema)
 def ship_order(data: dict[str, Any], order_id: int) -> Any:
-    """Seller: mark shipped with a tracking number"""
+    """Seller: mark shipped (post: with a tracking number) or handed over (meet-up)"""
     return _act(order_id, "ship", tracking_no=data["tracking_no"])
 
 

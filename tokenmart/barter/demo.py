@@ -1,4 +1,5 @@
-"""Demo market: a dozen listings with generated photos, and orders in every state."""
+"""Demo market: fourteen listings (titled in Chinese and English) with generated photos,
+one waiting for review and one rejected with its reason, and orders in every state."""
 
 from __future__ import annotations
 
@@ -35,7 +36,13 @@ ITEMS = [
      "#2c3e50"),
     ("erin", "Tennis racket", "Graphite, grip size 2, with cover.", "sports", "good", 60,
      "Chengdu", "both", "#16a085"),
+    ("frank", "宜家白色三层书架", "自提，有轻微使用痕迹，不影响使用。", "home", "fair", 35, "深圳",
+     "meetup", "#bdc3c7"),
+    ("grace", "乐高城市系列积木", "只拼过一次，零件齐全，附说明书和原盒。", "kids", "like_new", 80,
+     "上海", "post", "#e67e22"),
 ]
+#: the listing a moderator rejected (second to last) and why; the last one waits for review
+REJECTED_REASON = "照片没有拍到实物，请补充清晰的实物照片。"
 
 
 def _photo(colour: str, label: str, rng: Any) -> io.BytesIO:
@@ -67,10 +74,11 @@ def seed(ctx: Any) -> None:
             photos.add_photo(item.id, _photo(colour, f"{category} #{n + 1}", ctx.rng))
         listings.append(item)
     db.session.commit()
-    for item in listings[:-1]:  # the last one waits in the moderation queue
+    for item in listings[:-2]:  # the last one waits in the moderation queue
         reports_service.approve_listing(item.id, ctx.admin)
+    reports_service.reject_listing(listings[-2].id, ctx.admin, REJECTED_REASON)
     db.session.commit()
-    ctx.step(f"{len(listings)} listings with photos (one waiting for review)")
+    ctx.step(f"{len(listings)} listings with photos (one rejected, one waiting for review)")
 
     def order(index: int, buyer: str, **kw: Any) -> Any:
         from tokenmart.ledger import adjustments
@@ -96,7 +104,7 @@ def seed(ctx: Any) -> None:
     orders_service.transition(shipped.id, "ship", users["erin"], tracking_no="SF1234567890")
     # completed and rated
     done = order(0, "bob")
-    orders_service.transition(done.id, "ship", users["alice"], tracking_no="meetup")
+    orders_service.transition(done.id, "ship", users["alice"])  # a meet-up: handed over
     orders_service.transition(done.id, "confirm", users["bob"])
     trust.post_message(done.id, users["bob"], "Thanks, the bike is great!")
     trust.rate_order(done.id, users["bob"], 5, "Friendly and on time")
@@ -112,12 +120,13 @@ def seed(ctx: Any) -> None:
     trust.post_message(disputed.id, users["dave"], "镜头有划痕，描述里没有说。")
     # refunded dispute
     refunded = order(9, "frank")
-    orders_service.transition(refunded.id, "ship", users["carol"], tracking_no="handed over")
+    orders_service.transition(refunded.id, "ship", users["carol"])
     orders_service.transition(refunded.id, "dispute", users["frank"], reason="Pot was cracked")
     orders_service.transition(refunded.id, "refund", ctx.admin, reason="Photos show a crack")
     db.session.commit()
     # a reported listing (two reports, still visible)
     for reporter in ("grace", "frank"):
-        reports_service.report_listing(listings[7].id, users[reporter], "spam", "looks like an ad")
+        reports_service.report_listing(listings[7].id, users[reporter], "spam",
+                                       "像是广告" if reporter == "grace" else "looks like an ad")
     db.session.commit()
     ctx.step("orders: ordered, shipped, completed (rated), cancelled, disputed, refunded")

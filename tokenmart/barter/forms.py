@@ -8,7 +8,8 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from tokenmart.barter.models import REPORT_REASONS
+from tokenmart.barter.labels import CATEGORY, CONDITION, HANDOVER, REPORT_REASON, choices
+from tokenmart.barter.models import CATEGORIES, CONDITIONS, REPORT_REASONS
 from tokenmart.core.forms import BaseForm
 
 
@@ -16,21 +17,16 @@ def _sc(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
 
 
-def category_choices() -> list[tuple[str, str]]:
-    return [
-        ("books", _l("Books")), ("clothing", _l("Clothing")), ("electronics", _l("Electronics")),
-        ("home", _l("Home")), ("kids", _l("Kids")), ("beauty", _l("Beauty")),
-        ("sports", _l("Sports")), ("other", _l("Other")),
-    ]
+def category_choices() -> list[tuple[str, object]]:
+    return choices(CATEGORY, CATEGORIES)
 
 
-def condition_choices() -> list[tuple[str, str]]:
-    return [("new", _l("New")), ("like_new", _l("Like new")), ("good", _l("Good")),
-            ("fair", _l("Fair"))]
+def condition_choices() -> list[tuple[str, object]]:
+    return choices(CONDITION, CONDITIONS)
 
 
-def handover_choices() -> list[tuple[str, str]]:
-    return [("both", _l("Post or meet-up")), ("post", _l("Post")), ("meetup", _l("Meet-up"))]
+def handover_choices() -> list[tuple[str, object]]:
+    return choices(HANDOVER, ("both", "post", "meetup"))
 
 
 class ListingForm(BaseForm):
@@ -50,14 +46,28 @@ class PhotoForm(BaseForm):
 
 
 class OrderForm(BaseForm):
-    handover = SelectField(_l("Hand-over"),
-                           choices=_sc([("meetup", _l("Meet-up")), ("post", _l("Post"))]))
+    handover = SelectField(_l("Hand-over"), choices=lambda: _sc(choices(HANDOVER, ("meetup", "post"))))
     address = StringField(_l("Address (for post)"), validators=[Optional(), Length(max=300)])
-    coupon_code = StringField(_l("Coupon code (optional)"), validators=[Optional(), Length(max=64)])
+    #: one of the buyer's coupons, picked from the list on the form
+    coupon_pick = StringField(_l("Coupon"), validators=[Optional(), Length(max=64)])
+    #: or a code typed by hand (wins over the picked one)
+    coupon_code = StringField(_l("Or type a coupon code"), validators=[Optional(), Length(max=64)])
+
+    def coupon_entered(self) -> str | None:
+        """The coupon the buyer typed (it wins) or picked, whatever the hand-over."""
+        typed = (self.coupon_code.data or "").strip()
+        return typed or (self.coupon_pick.data or "").strip() or None
+
+    def chosen_coupon(self) -> str | None:
+        """The coupon to apply to the order: none for a meet-up, which has no fee to reduce."""
+        return self.coupon_entered() if self.handover.data == "post" else None
 
 
 class ShipForm(BaseForm):
-    tracking_no = StringField(_l("Tracking number"), validators=[DataRequired(), Length(max=64)])
+    """Post orders send a tracking number; a meet-up is marked handed over without one
+    (the service decides which the order needs)."""
+
+    tracking_no = StringField(_l("Tracking number"), validators=[Optional(), Length(max=64)])
 
 
 class DisputeForm(BaseForm):
@@ -78,9 +88,7 @@ class MessageForm(BaseForm):
 
 
 class ReportForm(BaseForm):
-    reason = SelectField(_l("Reason"), choices=_sc(list(zip(
-        REPORT_REASONS, (_l("Prohibited item"), _l("Spam"), _l("Fraud"), _l("Other")),
-        strict=True))))
+    reason = SelectField(_l("Reason"), choices=lambda: _sc(choices(REPORT_REASON, REPORT_REASONS)))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 

@@ -1,5 +1,10 @@
 """What barter plugs into other domains at import: ledger kinds, the escrow check in
-`ledger verify`, notification wording, and hiding a banned seller's listings."""
+`ledger verify`, notification wording, and hiding a banned seller's listings.
+
+Imported once by the package (`tokenmart/barter/__init__.py`), so whatever part of
+barter is loaded first (models by discovery, a service by a job) the hooks are in
+place; this module depends on the models, never the other way round.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tokenmart.accounts import signals
+from tokenmart.barter.models import ESCROW_ACCOUNT, OPEN_ORDER_STATUSES, Listing, Order
 from tokenmart.extensions import db
 from tokenmart.ledger import kinds
+from tokenmart.ledger.service import system_balance
 from tokenmart.ledger.verify import Problem, register_check
 from tokenmart.notifications.service import register_renderer
 
-ESCROW_ACCOUNT = "escrow"
+__all__ = ["ESCROW_ACCOUNT", "escrow_matches_open_orders"]
 
 
 def _describer(label: Any) -> Any:
@@ -37,8 +44,6 @@ for _kind, _label in (
 @register_check
 def escrow_matches_open_orders() -> list[Problem]:
     """The escrow account holds exactly the prices of the open (unsettled) orders."""
-    from tokenmart.barter.models import OPEN_ORDER_STATUSES, Order
-    from tokenmart.ledger.service import system_balance
 
     held = system_balance(ESCROW_ACCOUNT, "flower")
     owed = int(
@@ -88,8 +93,6 @@ register_renderer("barter", _render_barter)
 
 def _hide_banned_sellers_listings(user: Any, **_kw: Any) -> None:
     """A banned seller's live listings disappear; open orders stay resolvable."""
-    from tokenmart.barter.models import Listing
-
     db.session.execute(
         sa.update(Listing)
         .where(Listing.seller_id == user.id, Listing.hidden_reason.is_(None),
@@ -99,8 +102,6 @@ def _hide_banned_sellers_listings(user: Any, **_kw: Any) -> None:
 
 
 def _unhide_unbanned_sellers_listings(user: Any, **_kw: Any) -> None:
-    from tokenmart.barter.models import Listing
-
     db.session.execute(
         sa.update(Listing)
         .where(Listing.seller_id == user.id, Listing.hidden_reason == "seller_banned")

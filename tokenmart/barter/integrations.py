@@ -3,10 +3,15 @@ shipping-fee revenue for the period's margin, swap badges, listings as share tar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
 from tokenmart.clearing.periods import record_revenue as book_margin
+from tokenmart.coupons import coupon_service
 from tokenmart.coupons import service as coupons
 from tokenmart.earning.badges import award_badge_if_earned
 from tokenmart.earning.targets import register_share_target
+from tokenmart.errors import DomainError
 
 
 def redeem_coupon(code: str, buyer_id: int, order_amount_cents: int, fee_cents: int) -> int:
@@ -18,6 +23,44 @@ def redeem_coupon(code: str, buyer_id: int, order_amount_cents: int, fee_cents: 
         shipping_fee_cents=fee_cents,
     )
     return int(discount)
+
+
+#: sorts coupons without an end date after every dated one
+NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class CouponOffer:
+    """One of the buyer's coupons as the order form offers it."""
+
+    #: the stored code (what the form posts back)
+    code: str
+    #: the code as people read it, in groups of four
+    shown_code: str
+    name: str
+    discount_cents: int
+    expires_at: datetime | None
+
+
+def quote_coupon(code: str, buyer_id: int, fee_cents: int) -> int:
+    """What the buyer's coupon would take off this shipping fee, changing nothing
+    (raises as redeem_coupon)."""
+    return int(coupons.quote_discount(code, buyer_id, fee_cents, shipping_fee_cents=fee_cents))
+
+
+def shipping_coupons(buyer_id: int, fee_cents: int, limit: int = 50) -> list[CouponOffer]:
+    """The buyer's active coupons that take something off this shipping fee, biggest
+    saving first (a coupon the fee cannot use, e.g. below its minimum spend, is left out)."""
+    offers = []
+    for coupon in coupon_service.list_coupons(buyer_id, "active", None, limit).items:
+        try:
+            discount = quote_coupon(coupon.code, buyer_id, fee_cents)
+        except DomainError:
+            continue
+        if discount > 0:
+            offers.append(CouponOffer(coupon.code, coupon_service.format_code(coupon.code),
+                                      coupon.template.name, discount, coupon.expires_at))
+    return sorted(offers, key=lambda o: (-o.discount_cents, o.expires_at or NEVER))
 
 
 def return_coupon(code: str) -> None:

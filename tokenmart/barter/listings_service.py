@@ -6,14 +6,16 @@ callers racing (an order and a withdrawal, two moderators) cannot both win.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import sqlalchemy as sa
 
 from tokenmart.accounts.models import User
 from tokenmart.audit import service as audit
-from tokenmart.barter.models import Listing
+from tokenmart.barter.models import Listing, ListingPhoto
+from tokenmart.barter.photos import add_photo, prepare_photos, store_photo
 from tokenmart.core.clock import utcnow
 from tokenmart.errors import DomainError, Forbidden, InvalidState, NotFound
 from tokenmart.extensions import db
@@ -76,12 +78,20 @@ def get_visible_listing(listing_id: int, viewer: User | None) -> Listing:
     return listing
 
 
-def create_listing(seller: User, data: dict[str, Any]) -> Listing:
-    """A new listing in pending_review (validated by the schema/form)."""
+def create_listing(seller: User, data: dict[str, Any],
+                   uploads: Sequence[tuple[str, IO[bytes]]] = ()) -> Listing:
+    """A new listing in pending_review (validated by the schema/form) with its photos.
+
+    Every photo is checked before anything is written, so a refused one (raised as
+    `photos.prepare_photos` does, with its file name) leaves no listing behind.
+    """
+    renditions = prepare_photos(list(uploads))
     listing = Listing(seller_id=seller.id, status="pending_review",
                       **{k: data[k] for k in EDITABLE_FIELDS})
     db.session.add(listing)
     db.session.flush()
+    for rendition in renditions:
+        store_photo(listing.id, rendition)
     return listing
 
 
@@ -99,7 +109,8 @@ def transition_listing(
     values: dict[str, Any] = {"status": rule.target, "updated_at": utcnow(), **(extra or {})}
     if action in ("reject", "remove"):
         values["moderation_reason"] = reason
-    if action == "approve":
+    if action in ("approve", "resubmit"):
+        # Back in review (or live), an old rejection reason no longer applies.
         values["moderation_reason"] = None
     row = db.session.execute(
         sa.update(Listing)
@@ -139,7 +150,7 @@ def edit_listing(listing_id: int, owner: User, changes: dict[str, Any]) -> Listi
         return listing
     values: dict[str, Any] = {**changes, "updated_at": utcnow()}
     if any(k in REVIEWED_FIELDS for k in changes):
-        values["status"] = "pending_review"
+        values.update(status="pending_review", moderation_reason=None)
     row = db.session.execute(
         sa.update(Listing)
         .where(Listing.id == listing_id, Listing.status.in_(EDITABLE_STATUSES))
@@ -165,6 +176,16 @@ def photos_changed(listing_id: int, owner: User) -> Listing:
     if listing.status != "pending_review":
         return transition_listing(listing_id, "resubmit", owner)
     return listing
+
+
+def add_listing_photo(listing_id: int, owner: User, stream: IO[bytes]) -> ListingPhoto:
+    """Add a photo to the owner's listing (an active one goes back to review).
+
+    Raises as `photos_changed` and `photos.add_photo`; the caller rolls back on any
+    error, so a refused photo never sends a listing back to review.
+    """
+    photos_changed(listing_id, owner)
+    return add_photo(listing_id, stream)
 
 
 def my_listings(owner_id: int, cursor: str | None, limit: int) -> Any:

@@ -21,6 +21,12 @@ ORDER_STATUSES = ("ordered", "shipped", "completed", "cancelled", "disputed", "r
 #: orders whose price is still held in escrow
 OPEN_ORDER_STATUSES = ("ordered", "shipped", "disputed")
 REPORT_REASONS = ("prohibited", "spam", "fraud", "other")
+#: why a listing is hidden from the market (Listing.hidden_reason)
+HIDDEN_REASONS = ("reports", "seller_banned")
+#: Payment.status
+PAYMENT_STATUSES = ("paid", "refunded")
+#: the system ledger account that holds open orders' flowers
+ESCROW_ACCOUNT = "escrow"
 
 
 class Listing(TimestampMixin, db.Model):
@@ -45,7 +51,7 @@ class Listing(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default="pending_review", nullable=False)
     #: why a moderator rejected or removed it (shown to the seller)
     moderation_reason: Mapped[str | None] = mapped_column(sa.String(500))
-    #: "reports" (3 distinct reports) or "seller_banned"; hidden listings never show in browse
+    #: HIDDEN_REASONS: "reports" (3 distinct reports) or "seller_banned"; never shown in browse
     hidden_reason: Mapped[str | None] = mapped_column(sa.String(20))
     #: unreviewed reports since the last moderator review
     open_reports: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
@@ -115,7 +121,7 @@ class Payment(TimestampMixin, db.Model):
     provider: Mapped[str] = mapped_column(sa.String(30), nullable=False)
     #: CNY cents; negative for a refund
     amount_cents: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    #: "paid" or "refunded"
+    #: PAYMENT_STATUSES: "paid" or "refunded"
     status: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     #: the provider's reference (offline: a generated one)
     reference: Mapped[str] = mapped_column(sa.String(100), nullable=False)
@@ -162,6 +168,3 @@ class ListingReport(TimestampMixin, db.Model):
     reason: Mapped[str] = mapped_column(sa.String(20), nullable=False)
     note: Mapped[str] = mapped_column(sa.String(500), default="", nullable=False)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-from tokenmart.barter import hooks  # noqa: E402,F401 - connects signals, kinds and checks

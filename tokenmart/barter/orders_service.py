@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from tokenmart.accounts.models import User
 from tokenmart.audit import service as audit
 from tokenmart.barter import integrations
-from tokenmart.barter.hooks import ESCROW_ACCOUNT
 from tokenmart.barter.listings_service import LISTING_TRANSITIONS
-from tokenmart.barter.models import Listing, Order
+from tokenmart.barter.models import ESCROW_ACCOUNT, Listing, Order
 from tokenmart.barter.payments import get_provider
 from tokenmart.barter.settings import setting
+from tokenmart.barter.shipping import shipping_fee_cents
 from tokenmart.core.clock import utcnow
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.errors import Conflict, DomainError, InvalidState, NotFound, ValidationError
@@ -111,7 +111,7 @@ def place_order(
     if handover == "post" and not address:
         raise ValidationError("Post needs an address.",
                               details={"fields": {"address": ["Required for post."]}})
-    fee = int(setting("BARTER_SHIPPING_FEE_CENTS")) if handover == "post" else 0
+    fee = shipping_fee_cents(handover)
     if coupon_code and fee == 0:
         raise ValidationError("Coupons only reduce the shipping fee of posted items.",
                               details={"fields": {"coupon_code": ["Only for post."]}})
@@ -166,6 +166,8 @@ def transition(
 ) -> Order:
     """The one way an order changes state (see ORDER_TRANSITIONS).
 
+    "ship" needs a tracking number for post; a meet-up is marked handed over without one.
+
     Raises 403 not_your_order when `actor` may not take `action` on this order and
     409 invalid_state when the order is not in a state the action starts from; a
     losing racer gets invalid_state and nothing moves.
@@ -178,9 +180,11 @@ def transition(
     now = utcnow()
     values: dict[str, Any] = {"status": rule.target, "updated_at": now}
     if action == "ship":
-        if not tracking_no or not tracking_no.strip():
+        # A parcel has a tracking number; a meet-up is simply handed over.
+        tracking = (tracking_no or "").strip()[:64] or None
+        if order.handover == "post" and tracking is None:
             raise ValidationError(details={"fields": {"tracking_no": ["Required."]}})
-        values.update(tracking_no=tracking_no.strip()[:64], shipped_at=now)
+        values.update(tracking_no=tracking, shipped_at=now)
     if action == "dispute":
         if not reason or not reason.strip():
             raise ValidationError(details={"fields": {"reason": ["Required."]}})

@@ -87,23 +87,62 @@ def _jpeg(img: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def prepare_photo(stream: IO[bytes]) -> Rendition:
+    """Read, check and re-encode one upload, storing nothing (raises as process_image,
+    or 422 for an empty file)."""
+    return process_image(_read_limited(stream))
+
+
+def prepare_photos(uploads: list[tuple[str, IO[bytes]]]) -> list[Rendition]:
+    """Check every upload of a new listing before anything is stored: all or nothing.
+
+    Raises Conflict too_many_photos past the limit, else the first refused photo's error
+    with its file name in `details["filename"]`.
+    """
+    limit = int(setting("BARTER_MAX_PHOTOS"))
+    if len(uploads) > limit:
+        raise _too_many(limit)
+    renditions = []
+    for filename, stream in uploads:
+        try:
+            renditions.append(prepare_photo(stream))
+        except DomainError as err:
+            err.details = {**(err.details or {}), "filename": filename}
+            raise
+    return renditions
+
+
 def add_photo(listing_id: int, stream: IO[bytes]) -> ListingPhoto:
     """Store one more photo for the listing (the caller checked ownership and state).
 
     Raises Conflict too_many_photos past the limit (also when two uploads race).
     """
+    _check_room(listing_id)
+    return store_photo(listing_id, prepare_photo(stream))
+
+
+def _check_room(listing_id: int) -> int:
     used = db.session.execute(
         sa.select(sa.func.count()).select_from(ListingPhoto)
         .where(ListingPhoto.listing_id == listing_id)
     ).scalar_one()
     limit = int(setting("BARTER_MAX_PHOTOS"))
-    too_many = Conflict(f"A listing can have at most {limit} photos.", code="too_many_photos")
     if used >= limit:
-        raise too_many
-    rendition = process_image(_read_limited(stream))
+        raise _too_many(limit)
+    return limit
+
+
+def _too_many(limit: int) -> Conflict:
+    return Conflict(f"A listing can have at most {limit} photos.", code="too_many_photos")
+
+
+def store_photo(listing_id: int, rendition: Rendition) -> ListingPhoto:
+    """Store an already checked photo in the listing's next free slot (409
+    too_many_photos when none is left, also when two uploads race)."""
+    limit = _check_room(listing_id)
     position = _free_position(listing_id, limit)
     if position is None:
-        raise too_many
+        raise _too_many(limit)
     token = secrets.token_hex(12)
     display_key = f"barter/{listing_id}/{token}.jpg"
     thumb_key = f"barter/{listing_id}/{token}_t.jpg"
@@ -116,7 +155,7 @@ def add_photo(listing_id: int, stream: IO[bytes]) -> ListingPhoto:
             db.session.add(photo)
             db.session.flush()
     except IntegrityError as exc:
-        raise too_many from exc
+        raise _too_many(limit) from exc
     storage = get_storage()
     storage.save(display_key, rendition.display)
     storage.save(thumb_key, rendition.thumb)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tokenmart.barter import listings_service, orders_service, photos, reports_service
+from tokenmart.accounts.models import User
+from tokenmart.barter import labels, listings_service, orders_service, photos, reports_service
 from tokenmart.barter import trust_service as trust
 from tokenmart.barter.admin_views import admin_bp  # noqa: F401 - registered by discovery
 from tokenmart.barter.forms import (
@@ -24,66 +24,36 @@ from tokenmart.barter.forms import (
     ShipForm,
     category_choices,
 )
-from tokenmart.barter.models import Listing
+from tokenmart.barter.models import Listing, Order
 from tokenmart.barter.search import SORTS, SearchQuery, search_listings
+from tokenmart.barter.shipping import quote_shipping
 from tokenmart.barter.storage import get_storage, valid_key
+from tokenmart.barter.web import attempt, coupon_error_text, error_text, errors_into_form
+from tokenmart.core.web import arg_int, arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 
 bp = Blueprint("barter", __name__)
+#: the first upload's problem is shown on the photo field of the sell form
+PHOTO_ERRORS = ("too_many_photos", "photo_too_large", "photo_too_many_pixels",
+                "unsupported_photo")
 
 
-def error_text(err: DomainError) -> str:
-    """The reader's-language sentence for a domain error shown as a flash message."""
-    texts = {
-        "listing_not_available": _("Sorry, someone else got this one first."),
-        "insufficient_balance": _("You do not have enough little red flowers."),
-        "own_listing": _("That is your own listing."),
-        "not_your_order": _("You cannot do this with this order."),
-        "not_your_listing": _("This is not your listing."),
-        "invalid_state": _("That is not possible any more; the page was out of date."),
-        "already_reported": _("You already reported this listing."),
-        "already_rated": _("You already rated this swap."),
-        "too_many_photos": _("A listing can have at most 6 photos."),
-        "photo_too_large": _("Photos may be at most 5 MB."),
-        "photo_too_many_pixels": _("That photo has too many pixels."),
-        "unsupported_photo": _("Upload a JPEG, PNG or WebP photo."),
-    }
-    if err.code in texts:
-        return texts[err.code]
-    fields = err.details.get("fields") if err.details else None
-    if fields:
-        return "; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in fields.items())
-    return err.message
-
-
-def _attempt(action: Callable[[], Any], success: str | None) -> bool:
-    """Run a service call and commit, or roll back and flash the reason."""
-    try:
-        action()
-    except DomainError as err:
-        db.session.rollback()
-        flash(error_text(err), "error")
-        return False
-    db.session.commit()
-    if success:
-        flash(success, "success")
-    return True
+@bp.app_template_filter("swap_status")
+def swap_status(order: Order) -> str:
+    """An order's state in words for templates (a shipped meet-up reads "handed over")."""
+    return labels.order_status(order)
 
 
 def _search_from_args() -> SearchQuery:
-    def as_int(name: str) -> int | None:
-        value = request.args.get(name, "").strip()
-        return int(value) if value.isdigit() else None
-
-    category = request.args.get("category") or None
-    sort = request.args.get("sort") or None
+    category = arg_str("category", max_length=20) or None
+    sort = arg_str("sort", max_length=20) or None
     return SearchQuery(
-        q=(request.args.get("q") or "").strip()[:100] or None,
+        q=arg_str("q") or None,
         category=category if category in dict(category_choices()) else None,
-        city=(request.args.get("city") or "").strip()[:60] or None,
-        min_price=as_int("min_price"), max_price=as_int("max_price"),
-        sort=sort if sort in SORTS else None, cursor=request.args.get("cursor") or None,
+        city=arg_str("city", max_length=60) or None,
+        min_price=arg_int("min_price"), max_price=arg_int("max_price"),
+        sort=sort if sort in SORTS else None, cursor=arg_str("cursor", max_length=200) or None,
         limit=24,
     )
 
@@ -112,42 +82,73 @@ def browse() -> Any:
 
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int) -> Any:
+    """A listing with its order form; ?handover=post&coupon=CODE pre-fills the form (and
+    quotes the fee) so a link can open it ready to order."""
+    item = _visible_listing(listing_id)
+    form = OrderForm()
+    handover = arg_str("handover", max_length=10)
+    form.handover.data = item.handover if item.handover != "both" else (
+        handover if handover in ("post", "meetup") else "meetup")
+    if "coupon" in request.args:
+        form.coupon_code.data = arg_str("coupon", max_length=64)
+    elif current_user.is_authenticated and item.handover != "meetup":
+        # Like the shopping apps people know: the biggest saving is picked for them.
+        best = quote_shipping(current_user.id).coupons
+        form.coupon_pick.data = best[0].code if best else ""
+    return _listing_page(item, form)
+
+
+def _visible_listing(listing_id: int) -> Listing:
     viewer = current_user if current_user.is_authenticated else None
     try:
-        item = listings_service.get_visible_listing(listing_id, viewer)
+        return listings_service.get_visible_listing(listing_id, viewer)
     except DomainError:
         abort(404)
-    from tokenmart.accounts.models import User
 
-    seller = db.session.get(User, item.seller_id)
-    form = OrderForm()
-    if item.handover != "both":
-        form.handover.data = item.handover
+
+def _listing_page(item: Listing, form: OrderForm, status: int = 200,
+                  form_error: str | None = None, err: DomainError | None = None) -> Any:
+    """The listing with its order form, quoted for the coupon entered; `err` (from
+    place_order) becomes the form's message and field errors."""
+    buyer_id = current_user.id if current_user.is_authenticated else None
+    quote = quote_shipping(buyer_id, form.coupon_entered())
+    if quote.coupon_error is not None:
+        form.coupon_code.errors = [coupon_error_text(quote.coupon_error)]
+    if err is not None:
+        same = quote.coupon_error is not None and err.code == quote.coupon_error.code
+        form_error = form.coupon_code.errors[0] if same else (
+            errors_into_form(err, form, "coupon_code") or _("Check the order form."))
     return render_template(
-        "barter/listing.html", item=item, seller=seller, stats=trust.trader_stats(item.seller_id),
-        pics=photos.photos_of([item.id])[item.id], form=form, report_form=ReportForm(),
+        "barter/listing.html", item=item, seller=db.session.get(User, item.seller_id),
+        stats=trust.trader_stats(item.seller_id), pics=photos.photos_of([item.id])[item.id],
+        form=form, quote=quote, form_error=form_error, report_form=ReportForm(),
         share_url=url_for("barter.listing", listing_id=item.id, _external=True),
-    )
+    ), status
 
 
 @bp.post("/listings/<int:listing_id>/order")
 @login_required
 def order_listing(listing_id: int) -> Any:
+    """Order, or (the "Check the fee" button) show the fee with the chosen coupon; any
+    problem re-renders the form with what was typed and chosen kept."""
+    item = _visible_listing(listing_id)
     form = OrderForm()
     if not form.validate_on_submit():
-        flash(_("Check the order form."), "error")
-        return redirect(url_for("barter.listing", listing_id=listing_id))
-    created: dict[str, Any] = {}
-
-    def place() -> None:
+        return _listing_page(item, form, 422, _("Check the order form."))
+    if request.form.get("preview"):
+        return _listing_page(item, form)
+    created: dict[str, Order] = {}
+    try:
         created["order"] = orders_service.place_order(
             listing_id, current_user, handover=form.handover.data, address=form.address.data,
-            coupon_code=(form.coupon_code.data or "").strip() or None,
+            coupon_code=form.chosen_coupon(),
         )
-
-    if _attempt(place, _("Ordered! Your flowers are held until you confirm receipt.")):
-        return redirect(url_for("barter.order", order_id=created["order"].id))
-    return redirect(url_for("barter.listing", listing_id=listing_id))
+    except DomainError as err:
+        db.session.rollback()
+        return _listing_page(item, form, err.status, err=err)
+    db.session.commit()
+    flash(_("Ordered! Your flowers are held until you confirm receipt."), "success")
+    return redirect(url_for("barter.order", order_id=created["order"].id))
 
 
 @bp.post("/listings/<int:listing_id>/report")
@@ -155,53 +156,51 @@ def order_listing(listing_id: int) -> Any:
 def report(listing_id: int) -> Any:
     form = ReportForm()
     if form.validate_on_submit():
-        _attempt(lambda: reports_service.report_listing(
+        attempt(lambda: reports_service.report_listing(
             listing_id, current_user, form.reason.data, form.note.data or ""),
             _("Thank you; a moderator will look at it."))
     return redirect(url_for("barter.listing", listing_id=listing_id))
 
 
-def _save_uploads(listing_id: int, files: list[Any]) -> int:
-    saved = 0
-    for upload in files:
-        if not upload or not upload.filename:
-            continue
-        try:
-            with db.session.begin_nested():
-                photos.add_photo(listing_id, upload.stream)
-            saved += 1
-        except DomainError as err:
-            flash(f"{upload.filename}: {error_text(err)}", "error")
-    return saved
-
-
 @bp.route("/sell", methods=["GET", "POST"])
 @login_required
 def sell() -> Any:
+    """List an item with its photos: a refused photo lists nothing and keeps the typing."""
     form = ListingForm()
     if form.validate_on_submit():
+        uploads = [(f.filename, f.stream) for f in request.files.getlist(form.photos.name)
+                   if f and f.filename]
         try:
-            item = listings_service.create_listing(current_user, {
+            listings_service.create_listing(current_user, {
                 "title": form.title.data.strip(), "description": form.description.data or "",
                 "category": form.category.data, "condition": form.condition.data,
                 "price": form.price.data, "city": form.city.data.strip(),
                 "handover": form.handover.data,
-            })
+            }, uploads)
         except DomainError as err:
             db.session.rollback()
-            flash(error_text(err), "error")
-            return render_template("barter/sell.html", form=form), 422
-        _save_uploads(item.id, request.files.getlist(form.photos.name))
+            return _sell_page(form, err), 422
         db.session.commit()
         flash(_("Listed! A moderator will review it shortly."), "success")
         return redirect(url_for("barter.my_listings"))
     return render_template("barter/sell.html", form=form), 422 if form.errors else 200
 
 
+def _sell_page(form: ListingForm, err: DomainError) -> str:
+    message = error_text(err)
+    filename = (err.details or {}).get("filename")
+    if err.code in PHOTO_ERRORS or filename:
+        form.photos.errors = [f"{filename}: {message}" if filename else message,
+                              _("Nothing was listed yet: choose the photos again and send.")]
+        message = _("One of the photos cannot be used.")
+    return render_template("barter/sell.html", form=form, form_error=message)
+
+
 @bp.get("/my/listings")
 @login_required
 def my_listings() -> Any:
-    page = listings_service.my_listings(current_user.id, request.args.get("cursor"), 30)
+    page = listings_service.my_listings(current_user.id, arg_str("cursor", max_length=200) or None,
+                                        30)
     return render_template("barter/my_listings.html", page=page, action_form=ActionForm(),
                            thumbs=photos.photos_of([x.id for x in page.items]))
 
@@ -220,8 +219,8 @@ def edit(listing_id: int) -> Any:
     form = ListingForm(obj=item)
     if form.validate_on_submit():
         changes = {k: getattr(form, k).data for k in listings_service.EDITABLE_FIELDS}
-        if _attempt(lambda: listings_service.edit_listing(listing_id, current_user, changes),
-                    _("Saved.")):
+        if attempt(lambda: listings_service.edit_listing(listing_id, current_user, changes),
+                   _("Saved.")):
             return redirect(url_for("barter.my_listings"))
     return render_template("barter/edit.html", form=form, item=item, photo_form=PhotoForm(),
                            action_form=ActionForm(), pics=photos.photos_of([item.id])[item.id])
@@ -232,16 +231,10 @@ def edit(listing_id: int) -> Any:
 def add_photo(listing_id: int) -> Any:
     _own_listing(listing_id)
     form = PhotoForm()
-    if form.validate_on_submit():
-        try:
-            listings_service.photos_changed(listing_id, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            flash(error_text(err), "error")
-            return redirect(url_for("barter.edit", listing_id=listing_id))
-        if _save_uploads(listing_id, [request.files.get("photo")]):
-            flash(_("Photo added."), "success")
-        db.session.commit()
+    upload = request.files.get("photo")
+    if form.validate_on_submit() and upload and upload.filename:
+        attempt(lambda: listings_service.add_listing_photo(listing_id, current_user, upload.stream),
+                _("Photo added."))
     return redirect(url_for("barter.edit", listing_id=listing_id))
 
 
@@ -254,7 +247,7 @@ def delete_photo(listing_id: int, photo_id: int) -> Any:
             listings_service.photos_changed(listing_id, current_user)
             photos.remove_photo(listing_id, photo_id)
 
-        _attempt(drop, _("Photo removed."))
+        attempt(drop, _("Photo removed."))
     return redirect(url_for("barter.edit", listing_id=listing_id))
 
 
@@ -262,16 +255,18 @@ def delete_photo(listing_id: int, photo_id: int) -> Any:
 @login_required
 def withdraw(listing_id: int) -> Any:
     if ActionForm().validate_on_submit():
-        _attempt(lambda: listings_service.transition_listing(listing_id, "withdraw", current_user),
-                 _("Listing withdrawn."))
+        attempt(lambda: listings_service.transition_listing(listing_id, "withdraw", current_user),
+                _("Listing withdrawn."))
     return redirect(url_for("barter.my_listings"))
 
 
 @bp.get("/orders")
 @login_required
 def orders() -> Any:
-    role = request.args.get("role") if request.args.get("role") in ("buyer", "seller") else None
-    page = orders_service.list_orders(current_user.id, role, None, request.args.get("cursor"), 30)
+    role = arg_str("role", max_length=10)
+    role = role if role in ("buyer", "seller") else None
+    page = orders_service.list_orders(current_user.id, role, None,
+                                      arg_str("cursor", max_length=200) or None, 30)
     titles = {o.listing_id: db.session.get(Listing, o.listing_id).title for o in page.items}
     return render_template(
         "barter/orders.html", page=page, role=role, titles=titles,
@@ -287,8 +282,6 @@ def order(order_id: int) -> Any:
         item = orders_service.get_order_for(order_id, current_user)
     except DomainError:
         abort(404)
-    from tokenmart.accounts.models import User
-
     ratings = trust.ratings_of_order(order_id)
     return render_template(
         "barter/order.html", order=item, listing=db.session.get(Listing, item.listing_id),
@@ -310,18 +303,37 @@ def order_action(order_id: int, action: str) -> Any:
     if not form.validate_on_submit():
         flash(_("Fill in the form first."), "error")
     else:
-        done = {
-            "ship": _("Marked as shipped."), "confirm": _("Confirmed. Enjoy your swap!"),
-            "cancel": _("Order cancelled; the flowers went back to the buyer."),
-            "dispute": _("Dispute opened; an admin will look at it."),
-        }[action]
         kw: dict[str, Any] = {}
         if action == "ship":
             kw["tracking_no"] = form.tracking_no.data
         if action == "dispute":
             kw["reason"] = form.reason.data
-        _attempt(lambda: orders_service.transition(order_id, action, current_user, **kw), done)
-    return redirect(request.form.get("back") or url_for("barter.order", order_id=order_id))
+        moved: dict[str, Order] = {}
+
+        def act() -> None:
+            moved["order"] = orders_service.transition(order_id, action, current_user, **kw)
+
+        if attempt(act, None):
+            flash(_action_done(action, moved["order"]), "success")
+    return redirect(_back_to(order_id))
+
+
+def _action_done(action: str, order: Order) -> str:
+    if action == "ship":
+        return _("Marked as handed over.") if order.handover == "meetup" else _("Marked as shipped.")
+    return {
+        "confirm": _("Confirmed. Enjoy your swap!"),
+        "cancel": _("Order cancelled; the flowers went back to the buyer."),
+        "dispute": _("Dispute opened; an admin will look at it."),
+    }[action]
+
+
+def _back_to(order_id: int) -> str:
+    """Back to the orders list the button was on, else the order; never off-site."""
+    back = request.form.get("back") or ""
+    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
+        return back
+    return url_for("barter.order", order_id=order_id)
 
 
 @bp.post("/orders/<int:order_id>/rate")
@@ -329,8 +341,8 @@ def order_action(order_id: int, action: str) -> Any:
 def rate(order_id: int) -> Any:
     form = RatingForm()
     if form.validate_on_submit():
-        _attempt(lambda: trust.rate_order(order_id, current_user, int(form.stars.data),
-                                          form.comment.data or ""), _("Thanks for rating."))
+        attempt(lambda: trust.rate_order(order_id, current_user, int(form.stars.data),
+                                         form.comment.data or ""), _("Thanks for rating."))
     return redirect(url_for("barter.order", order_id=order_id))
 
 
@@ -339,7 +351,7 @@ def rate(order_id: int) -> Any:
 def message(order_id: int) -> Any:
     form = MessageForm()
     if form.validate_on_submit():
-        _attempt(lambda: trust.post_message(order_id, current_user, form.body.data), None)
+        attempt(lambda: trust.post_message(order_id, current_user, form.body.data), None)
     return redirect(url_for("barter.order", order_id=order_id) + "#messages")
 
 
