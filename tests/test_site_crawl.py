@@ -132,13 +132,27 @@ def test_crawler_sees_a_clear_text_password(demo_app: Flask) -> None:
 
     from tests.crawler import Page, check_page
 
-    html = '<html><body><input name="password" type="text"><p>status: None</p>' \
-           '<p>pending_review</p></body></html>'
-    problems = check_page(Page("/x", 200, html, BeautifulSoup(html, "html.parser")), True, [])
+    html = '<html lang="en"><head><title>Wallet · tokenmart</title></head><body>' \
+           '<input name="password" type="text"><p>status: None</p>' \
+           '<p>pending_review</p><p>adjustment:coin</p><button onclick="x()">Go</button>' \
+           '<script>alert(1)</script></body></html>'
+    problems = check_page(Page("/x", 200, html, BeautifulSoup(html, "html.parser")), False, [])
     assert any("password box" in p for p in problems)
     assert any("'None'" in p for p in problems)
     assert any("pending_review" in p for p in problems)
-    assert any("English on a Chinese page" in p for p in problems) is False  # no English run
-    html = "<html lang=\"zh-Hans\"><body><p>领取 Claim</p></body></html>"
-    problems = check_page(Page("/y", 200, html, BeautifulSoup(html, "html.parser")), True, [])
-    assert any("English on a Chinese page" in p for p in problems)
+    assert any("adjustment:coin" in p for p in problems)
+    assert any("inline handler" in p for p in problems)
+    assert any("inline <script>" in p for p in problems)
+    assert not any("English on a Chinese page" in p for p in problems)  # an English page
+    assert not any("title" in p for p in problems)
+    html = '<html lang="zh-Hans"><head><title>tokenmart · tokenmart</title></head><body>' \
+           '<p>领取 Claim</p><input placeholder="Search"><p translate="no">Alice St</p>' \
+           '<p>Chengdu</p></body></html>'
+    problems = check_page(Page("/y", 200, html, BeautifulSoup(html, "html.parser")), True,
+                          ["Chengdu"])
+    assert any("'Claim'" in p for p in problems)
+    assert any("'Search'" in p for p in problems)
+    assert any("title does not say where" in p for p in problems)
+    assert not any("Alice" in p or "Chengdu" in p for p in problems)  # content, not interface
+    problems = check_page(Page("/z", 200, html, BeautifulSoup(html, "html.parser")), False, [])
+    assert any("not the chosen language" in p for p in problems)
