@@ -82,10 +82,7 @@ BIG = 99999999999999999999999
 def test_api_edge_refuses_what_no_column_can_hold(api: Any, make_user: Any, method: str,
                                                   path: str, body: Any, field: str) -> None:
     client = api(make_user("boss", roles=["admin"]))
-    if method == "GET":
-        response = client.get(path)
-    else:
-        response = client.post(path, json=body, key="edge-1")
+    response = client.get(path) if method == "GET" else client.post(path, json=body, key="edge-1")
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
     assert error["code"] == "validation_error" and field in error["details"]["fields"]
