@@ -78,6 +78,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_SIGNIN": os.environ.get("TOKENMART_RATELIMIT_SIGNIN", "10/minute"),
         "RATELIMIT_REGISTER": os.environ.get("TOKENMART_RATELIMIT_REGISTER", "5/minute;50/day"),
         "RATELIMIT_EARNING": os.environ.get("TOKENMART_RATELIMIT_EARNING", "30/minute"),
+        "RATELIMIT_UPLOADS": os.environ.get("TOKENMART_RATELIMIT_UPLOADS", "60/hour"),
         # The development server upgrades the schema and runs the scheduler itself.
         "AUTO_UPGRADE_DB": _bool(os.environ.get("TOKENMART_AUTO_UPGRADE"), env == "development"),
         "SCHEDULER_IN_PROCESS": _bool(

@@ -37,9 +37,10 @@ from tokenmart.barter.schemas import (
 )
 from tokenmart.barter.search import SearchQuery, search_listings
 from tokenmart.core.idempotency import idempotent
+from tokenmart.core.limits import upload_limit
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.errors import ValidationError
-from tokenmart.extensions import db
+from tokenmart.extensions import db, limiter
 
 blp = Blueprint("barter_api", __name__, url_prefix="/api/v1", description="Barter")
 
@@ -117,6 +118,7 @@ def withdraw_listing(_data: dict[str, Any], listing_id: int) -> Any:
 
 @blp.route("/listings/<int:listing_id>/photos", methods=["POST"])
 @auth_required
+@limiter.limit(upload_limit)
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(201, PhotoSchema)
 def upload_photo(_files: dict[str, Any], listing_id: int) -> Any:

@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "BARTER_MAX_PHOTOS": 6,
     "BARTER_MAX_PHOTO_BYTES": 5 * 1024 * 1024,
     #: decoded pixels allowed per photo (decompression bombs are refused)
-    "BARTER_MAX_PHOTO_PIXELS": 40_000_000,
+    "BARTER_MAX_PHOTO_PIXELS": 25_000_000,
     "BARTER_DISPLAY_SIZE": 1280,
     "BARTER_THUMB_SIZE": 360,
     #: where photos are stored (LocalStorage); default instance/uploads

@@ -29,9 +29,10 @@ from tokenmart.barter.search import SORTS, SearchQuery, search_listings
 from tokenmart.barter.shipping import quote_shipping
 from tokenmart.barter.storage import get_storage, valid_key
 from tokenmart.barter.web import attempt, coupon_error_text, error_text, errors_into_form
+from tokenmart.core.limits import upload_limit
 from tokenmart.core.web import arg_int, arg_str
 from tokenmart.errors import DomainError
-from tokenmart.extensions import db
+from tokenmart.extensions import db, limiter
 
 bp = Blueprint("barter", __name__)
 #: the first upload's problem is shown on the photo field of the sell form
@@ -164,6 +165,7 @@ def report(listing_id: int) -> Any:
 
 @bp.route("/sell", methods=["GET", "POST"])
 @login_required
+@limiter.limit(upload_limit, methods=["POST"])
 def sell() -> Any:
     """List an item with its photos: a refused photo lists nothing and keeps the typing."""
     form = ListingForm()
@@ -228,6 +230,7 @@ def edit(listing_id: int) -> Any:
 
 @bp.post("/listings/<int:listing_id>/photos")
 @login_required
+@limiter.limit(upload_limit)
 def add_photo(listing_id: int) -> Any:
     _own_listing(listing_id)
     form = PhotoForm()

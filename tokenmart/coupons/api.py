@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from tokenmart.accounts.auth import auth_required, current_api_user, public
 from tokenmart.core.idempotency import idempotent
+from tokenmart.core.limits import earning_limit
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.coupons import campaigns_service as campaigns
 from tokenmart.coupons import coupon_service as coupons
@@ -32,9 +32,6 @@ from tokenmart.extensions import db, limiter
 
 blp = Blueprint("coupons_api", __name__, url_prefix="/api/v1", description="Coupons and campaigns")
 
-
-def _earning_limit() -> str:
-    return current_app.config["RATELIMIT_EARNING"]
 
 
 @blp.route("/coupon-templates", methods=["GET"])
@@ -127,7 +124,7 @@ def running_campaigns() -> Any:
 
 @blp.route("/campaigns/<int:campaign_id>/drives", methods=["POST"])
 @auth_required
-@limiter.limit(_earning_limit)
+@limiter.limit(earning_limit)
 @blp.response(201, DriveSchema)
 def start_drive(campaign_id: int) -> Any:
     """Start a drive: share its link and ask friends to help"""
@@ -157,7 +154,7 @@ def get_drive(code: str) -> Any:
 
 @blp.route("/drives/<string:code>/assists", methods=["POST"])
 @auth_required
-@limiter.limit(_earning_limit)
+@limiter.limit(earning_limit)
 @blp.response(201, AssistResultSchema)
 def assist(code: str) -> Any:
     """Help a friend's drive (once per drive; daily limit applies)"""

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from tokenmart.accounts.auth import role_page
 from tokenmart.core.clock import utcnow
 from tokenmart.core.i18n import cny
+from tokenmart.core.limits import earning_limit
 from tokenmart.core.web import arg_str
 from tokenmart.coupons import campaigns_service as campaigns
 from tokenmart.coupons import coupon_service as coupons
@@ -23,7 +24,7 @@ from tokenmart.coupons.forms import ActionForm, VerifyForm
 from tokenmart.coupons.models import Drive
 from tokenmart.coupons.qr import qr_svg
 from tokenmart.errors import DomainError
-from tokenmart.extensions import db
+from tokenmart.extensions import db, limiter
 from tokenmart.home.views import HOME_SECTIONS
 
 bp = Blueprint("coupons", __name__)
@@ -90,6 +91,7 @@ def campaigns_page() -> Any:
 
 @bp.post("/campaigns/<int:campaign_id>/drives")
 @login_required
+@limiter.limit(earning_limit)
 def start_drive(campaign_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         flash(_("The form expired; please try again."), "error")
@@ -128,6 +130,7 @@ def drive(code: str) -> Any:
 
 @bp.post("/d/<code>/help")
 @login_required
+@limiter.limit(earning_limit)
 def help_drive(code: str) -> Any:
     if not ActionForm().validate_on_submit():
         flash(_("The form expired; please try again."), "error")

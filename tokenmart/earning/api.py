@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_smorest import Blueprint
 
 from tokenmart.accounts.auth import (
@@ -21,6 +21,7 @@ from tokenmart.accounts.auth import (
     public,
 )
 from tokenmart.core.clock import local_today
+from tokenmart.core.limits import earning_limit
 from tokenmart.extensions import db, limiter
 
 from . import badges, leaderboard, service, tiers
@@ -37,10 +38,6 @@ from .schemas import (
 )
 
 blp = Blueprint("earning_api", __name__, url_prefix="/api/v1", description="Earning")
-
-
-def earning_limit() -> str:
-    return current_app.config["RATELIMIT_EARNING"]
 
 
 def share_payload(link: Any) -> dict[str, Any]:

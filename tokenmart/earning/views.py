@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from tokenmart.accounts.views import PROFILE_SECTIONS
 from tokenmart.core.clock import local_today
 from tokenmart.core.labels import label
+from tokenmart.core.limits import earning_limit
 from tokenmart.core.web import arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
@@ -48,9 +49,6 @@ FIRST_STEPS_HIDDEN = "tm_first_steps_hidden"
 def _settings(state: Any) -> None:
     apply_defaults(state.app.config)
 
-
-def _earning_limit() -> str:
-    return current_app.config["RATELIMIT_EARNING"]
 
 
 def _month_arg() -> tuple[int, int]:
@@ -118,7 +116,7 @@ def tasks() -> Any:
 
 @bp.post("/tasks/checkin")
 @login_required
-@limiter.limit(_earning_limit)
+@limiter.limit(earning_limit)
 def checkin() -> Any:
     """Check in, then go back where the button was (home or Tasks)."""
     form = ActionForm()
@@ -147,7 +145,7 @@ def checkin() -> Any:
 
 @bp.post("/tasks/invite")
 @login_required
-@limiter.limit(_earning_limit)
+@limiter.limit(earning_limit)
 def invite() -> Any:
     form = ActionForm()
     if form.validate_on_submit():
@@ -159,7 +157,7 @@ def invite() -> Any:
 
 @bp.post("/share")
 @login_required
-@limiter.limit(_earning_limit)
+@limiter.limit(earning_limit)
 def share() -> Any:
     """Make a share link for any registered target (other domains' pages post here)."""
     form = ShareForm()
@@ -188,7 +186,7 @@ def share_link_for(target_type: str, target_id: int) -> str | None:
 
 
 @bp.get("/s/<code>")
-@limiter.limit(_earning_limit)
+@limiter.limit(earning_limit)
 def open_share(code: str) -> Any:
     """Record the visit (paying the sharer if due), remember the ref, go to the target."""
     visitor = current_user.id if current_user.is_authenticated else None
