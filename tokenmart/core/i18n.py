@@ -34,7 +34,9 @@ def compile_catalogs(directories: list[str] | None = None) -> None:
     for directory in directories if directories is not None else translation_directories():
         for po_path in Path(directory).glob("*/LC_MESSAGES/*.po"):
             mo_path = po_path.with_suffix(".mo")
-            if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            # Nanoseconds and strictly newer: a .po saved in the same second as its .mo
+            # was compiled must not keep the stale .mo.
+            if mo_path.exists() and mo_path.stat().st_mtime_ns > po_path.stat().st_mtime_ns:
                 continue
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file)
