@@ -189,8 +189,12 @@ def _english(where: str, own: str, shown: str) -> list[str]:
 
 
 def crawl(client: FlaskClient, *, chinese: bool, content: list[str], start: str = "/",
-          limit: int = 600) -> CrawlResult:
-    """Breadth-first over same-origin links; every page checked as it is fetched."""
+          limit: int = 600, expand: str = "/") -> CrawlResult:
+    """Breadth-first over same-origin links; every page checked as it is fetched.
+
+    Links are followed from pages under `expand` only (an admin crawl expands /admin/
+    pages: the user pages they link to are checked, but the user crawl covers the rest).
+    """
     result = CrawlResult()
     shapes: dict[str, int] = {}
     # Choose the language as a person does: with the footer's link. It must then stick
@@ -215,6 +219,8 @@ def crawl(client: FlaskClient, *, chinese: bool, content: list[str], start: str 
         if soup is None:
             continue
         _collect_forms(result, url, soup)
+        if not url.startswith(expand):
+            continue
         for link in soup.find_all("a", href=True):
             target = _same_origin(url, str(link["href"]))
             if target and target not in seen and _follow(target):
@@ -228,7 +234,7 @@ def crawl(client: FlaskClient, *, chinese: bool, content: list[str], start: str 
     return result
 
 
-PAGES_PER_SHAPE = 4
+PAGES_PER_SHAPE = 3
 
 
 def _shape(path: str) -> str:

@@ -281,3 +281,17 @@ def test_older_link_keeps_the_page_filters(client: Any, make_user: Any) -> None:
     assert older is not None and "currency=coin" in older["href"] and "cursor=" in older["href"]
     assert older.text.strip().startswith("Older")
     assert client.get(older["href"]).status_code == 200
+
+
+def test_labels_of_constants_follow_each_request_language(app: Flask) -> None:
+    """Jinja folds filters of constants at compile time; ours must not be folded, or the
+    first language to render a template would stick for everyone after."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    source = "{{ 'coin'|label('currency') }} {{ 1234567|number }}"
+    with app.test_request_context():
+        with force_locale("en"):
+            assert render_template_string(source) == "Coins 1,234,567"
+        with force_locale("zh_Hans"):
+            assert render_template_string(source).startswith("金币")

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from jinja2 import pass_context
 from werkzeug.routing import IntegerConverter
 
 from tokenmart.core.forms import INT_MAX
@@ -77,19 +78,25 @@ def register_template_helpers(app: Flask) -> None:
         locale_name=locale_name,
         label=label,
     )
-    app.jinja_env.filters["label"] = label
-    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)
+    # pass_context keeps Jinja from folding `{{ 'issued'|label('x') }}` into the
+    # compiled template in whatever language rendered it first (constant folding).
+    app.jinja_env.filters["label"] = pass_context(
+        lambda _ctx, value, kind: label(value, kind))
+    app.jinja_env.filters["number"] = pass_context(
+        lambda _ctx, value: format_decimal(value or 0))
 
     @app.context_processor
     def _locale() -> dict[str, Any]:
         return {"current_locale": locale_name()}
 
     @app.template_filter("dt")
-    def _format_dt(value: datetime | None, fmt: str = "medium") -> str:
+    @pass_context
+    def _format_dt(_ctx: Any, value: datetime | None, fmt: str = "medium") -> str:
         if value is None:
             return ""
         return format_datetime(value, fmt)  # Babel's timezone is TOKENMART_TIMEZONE
 
     @app.template_filter("day")
-    def _format_day(value: Any, fmt: str = "medium") -> str:
+    @pass_context
+    def _format_day(_ctx: Any, value: Any, fmt: str = "medium") -> str:
         return "" if value is None else format_date(value, fmt)
