@@ -7,9 +7,8 @@ Create Date: 2026-11-23 09:00:00.000000
 Nullable, because requests made through the API before (and API requests that still
 leave it out) have no destination; a CHECK keeps the three parts all-or-nothing.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0009'

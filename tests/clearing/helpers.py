@@ -29,3 +29,15 @@ def balances(user: Any) -> dict[str, int]:
 
 def count(table: str, where: str = "1=1") -> int:
     return int(db.session.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {where}")).scalar_one())  # noqa: S608
+
+
+#: a payout destination as a person types it (spaces in the phone number)
+ALIPAY = {"payout_method": "alipay", "payout_account_name": "Ann Lee",
+          "payout_account": "138 0013 8000"}
+
+
+def sign_in(client: Any, username: str) -> None:
+    from tests.conftest import PASSWORD
+
+    resp = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert resp.status_code == 302

@@ -13,6 +13,9 @@ from tests.conftest import PASSWORD
 from tokenmart.clearing import engine, periods
 from tokenmart.extensions import db
 
+ALIPAY = {"payout_method": "alipay", "payout_account_name": "Ann Lee",
+          "payout_account": "138 0013 8000"}
+
 
 def _sign_in(client: Any, username: str) -> None:
     resp = client.post("/login", data={"username": username, "password": PASSWORD})
@@ -41,7 +44,7 @@ def test_admin_forms_close_add_margin_and_clear(client: Any, admin: Any, make_us
         assert periods.margin_of(pid) == 250
         assert client.post(f"/admin/periods/{pid}/clear").status_code == 302
         page = client.get(f"/admin/periods/{pid}").get_data(as_text=True)
-        assert "1,000 coins = 0.75 CNY" in page
+        assert "1,000 coins = ¥0.75" in page
         again = client.post(f"/admin/periods/{pid}/margin-entries",
                             data={"kind": "revenue", "amount": "1.00"}, follow_redirects=True)
         assert "its margin is final" in again.get_data(as_text=True)
@@ -59,11 +62,13 @@ def test_wallet_shows_rate_chart_and_cashout_form(client: Any, make_user: Any) -
         engine.clear_period(pid)
         _sign_in(client, "ann")
         html = client.get("/wallet").get_data(as_text=True)
-        assert "1,000 coins = 1.00 CNY" in html  # 300 pool capped at 200 for 2000 coins
+        assert "1,000 coins = ¥1.00" in html  # 300 pool capped at 200 for 2000 coins
         assert html.count("<rect ") == 1
-        resp = client.post("/wallet/cashouts", data={"amount": "0.50"}, follow_redirects=True)
+        resp = client.post("/wallet/cashouts", data={"amount": "0.50", **ALIPAY},
+                           follow_redirects=True)
         assert "The minimum cash-out is ¥1.00" in resp.get_data(as_text=True)
-        resp = client.post("/wallet/cashouts", data={"amount": "1.20"}, follow_redirects=True)
+        resp = client.post("/wallet/cashouts", data={"amount": "1.20", **ALIPAY},
+                           follow_redirects=True)
         assert "Cash-out of ¥1.20 requested" in resp.get_data(as_text=True)
     assert balances(ann)["credit"] == 80
     assert count("cashouts", "status = 'pending'") == 1
@@ -75,6 +80,6 @@ def test_rate_reads_in_chinese(app: Any) -> None:
     from tokenmart.clearing.views import rate_text
 
     with app.test_request_context("/"), force_locale("zh_Hans"):
-        assert rate_text(53) == "1,000 金币 = 0.53 元"
+        assert rate_text(53) == "1,000 金币 = ¥0.53"
     with app.test_request_context("/"), force_locale("en"):
-        assert rate_text(53) == "1,000 coins = 0.53 CNY"
+        assert rate_text(53) == "1,000 coins = ¥0.53"

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from tokenmart.accounts.auth import admin_required_api, auth_required, current_api_user, public
 from tokenmart.clearing import cashouts, engine, periods
+from tokenmart.clearing.destinations import check_destination
 from tokenmart.clearing.schemas import (
     ApproveSchema,
     CashoutInSchema,
@@ -47,7 +48,11 @@ def latest_period() -> Any:
 @blp.response(201, CashoutSchema)
 def request_cashout(data: dict[str, Any]) -> Any:
     """Ask to withdraw credits (held until an admin decides); send an Idempotency-Key"""
-    return cashouts.request_cashout(current_api_user().id, data["amount_cents"])
+    destination = None
+    if data.get("payout_method") is not None:
+        destination = check_destination(data["payout_method"], data["payout_account_name"],
+                                        data["payout_account"])
+    return cashouts.request_cashout(current_api_user().id, data["amount_cents"], destination)
 
 
 @blp.route("/cashouts", methods=["GET"])

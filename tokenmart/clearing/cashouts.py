@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tokenmart.accounts.models import User
 from tokenmart.audit import service as audit
+from tokenmart.clearing.destinations import Destination
 from tokenmart.clearing.models import Cashout
 from tokenmart.clearing.settings import setting
 from tokenmart.core.clock import local_day_bounds, local_today, utcnow
@@ -54,10 +55,12 @@ def _cashed_out_today(user_id: int) -> int:
     ).scalar_one())
 
 
-def request_cashout(user_id: int, amount_cents: int) -> Cashout:
-    """Hold `amount_cents` of the user's credits for payout; only flushes.
+def request_cashout(user_id: int, amount_cents: int,
+                    destination: Destination | None = None) -> Cashout:
+    """Hold `amount_cents` of the user's credits for payout to `destination`; only flushes.
 
-    Raises BelowMinimum (422 below_minimum), CashoutPending (409 cashout_pending),
+    The destination comes from `destinations.check_destination` (pages always ask for
+    one; the API contract keeps it optional). Raises BelowMinimum (422 below_minimum), CashoutPending (409 cashout_pending),
     DailyLimitReached (409 daily_limit_reached), InsufficientBalance (409).
     """
     minimum = int(setting("CASHOUT_MIN_CENTS"))
@@ -76,7 +79,7 @@ def request_cashout(user_id: int, amount_cents: int) -> Cashout:
     try:
         with db.session.begin_nested():
             cashout = Cashout(user_id=user_id, amount_cents=amount_cents, status="pending",
-                              requested_at=utcnow())
+                              requested_at=utcnow(), **_destination_columns(destination))
             db.session.add(cashout)
             db.session.flush()
     except IntegrityError as exc:  # a concurrent request of the same user won
@@ -85,6 +88,23 @@ def request_cashout(user_id: int, amount_cents: int) -> Cashout:
                     idempotency_key=f"cashout:{cashout.id}", actor_id=user_id,
                     details={"cashout_id": cashout.id})
     return cashout
+
+
+def _destination_columns(destination: Destination | None) -> dict[str, str | None]:
+    if destination is None:
+        return {"payout_method": None, "payout_account_name": None, "payout_account": None}
+    return {"payout_method": destination.method, "payout_account_name": destination.account_name,
+            "payout_account": destination.account}
+
+
+def last_destination(user_id: int) -> Destination | None:
+    """Where the user asked to be paid last time, to fill in the next request."""
+    row = db.session.execute(
+        sa.select(Cashout.payout_method, Cashout.payout_account_name, Cashout.payout_account)
+        .where(Cashout.user_id == user_id, Cashout.payout_method.is_not(None))
+        .order_by(Cashout.id.desc()).limit(1)
+    ).first()
+    return Destination(*row) if row is not None else None
 
 
 def _decide(cashout_id: int, status: str, actor_id: int, **values: Any) -> Cashout:
@@ -139,11 +159,21 @@ def list_cashouts(status: str | None, cursor: str | None, limit: int) -> Page:
     return paginate(query, Cashout.id, cursor, limit)
 
 
+def admin_list(status: str | None, cursor: str | None, limit: int) -> tuple[Page, dict[int, str]]:
+    """A page of cash-outs for the admin, with the requesters' usernames (one query more)."""
+    page = list_cashouts(status, cursor, limit)
+    ids = {c.user_id for c in page.items}
+    rows = db.session.execute(
+        sa.select(User.id, User.username).where(User.id.in_(ids))).all() if ids else []
+    return page, {user_id: username for user_id, username in rows}
+
+
 def approved_csv(since: datetime | None = None, until: datetime | None = None) -> str:
     """Approved payouts as CSV for the payment batch, oldest first."""
     query = (
         sa.select(Cashout.id, Cashout.user_id, User.username, Cashout.amount_cents,
-                  Cashout.external_ref, Cashout.decided_at)
+                  Cashout.external_ref, Cashout.decided_at, Cashout.payout_method,
+                  Cashout.payout_account_name, Cashout.payout_account)
         .join(User, User.id == Cashout.user_id)
         .where(Cashout.status == "approved").order_by(Cashout.decided_at, Cashout.id)
     )
@@ -153,13 +183,17 @@ def approved_csv(since: datetime | None = None, until: datetime | None = None) -
         query = query.where(Cashout.decided_at < until)
     out = io.StringIO()
     writer = csv.writer(out)
+    # Destination columns come last, so batch scripts reading the first seven keep working.
     writer.writerow(["cashout_id", "user_id", "username", "amount_cents", "amount_cny",
-                     "external_ref", "approved_at"])
+                     "external_ref", "approved_at", "payout_method", "payout_account_name",
+                     "payout_account"])
     for row in db.session.execute(query):
         writer.writerow([row.id, row.user_id, _csv_safe(row.username), row.amount_cents,
                          f"{row.amount_cents // 100}.{row.amount_cents % 100:02d}",
                          _csv_safe(row.external_ref or ""),
-                         row.decided_at.isoformat() if row.decided_at else ""])
+                         row.decided_at.isoformat() if row.decided_at else "",
+                         row.payout_method or "", _csv_safe(row.payout_account_name or ""),
+                         _csv_safe(row.payout_account or "")])
     return out.getvalue()
 
 

@@ -1,4 +1,6 @@
-"""Demo: five cleared past days (coins earned each day, revenue booked, cleared), a cash-out."""
+"""Demo: five cleared past days (coins earned each day, revenue booked, cleared), today's
+margin so far (so the period page has a pool and an estimate), and cash-outs with
+payout destinations: one paid, one waiting for the admin."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ PAST_DAYS = 5
 
 def seed(ctx: Any) -> None:
     from tokenmart.clearing import cashouts, engine, periods
+    from tokenmart.clearing.destinations import check_destination
     from tokenmart.clearing.models import Period
     from tokenmart.core.clock import utcnow
     from tokenmart.extensions import db
@@ -37,16 +40,23 @@ def seed(ctx: Any) -> None:
                             ledger.user(user.id), at=noon, notify=False,
                             memo="coins earned that day (demo history)")
         periods.add_margin_entry(period.id, kind="revenue", amount_cents=ctx.rng.randint(200, 900),
-                                 memo="Shipping fees", source="shipping_fee")
+                                 memo="运费收入 · Shipping fees", source="shipping_fee")
         if ctx.rng.random() < 0.5:
             periods.add_margin_entry(period.id, kind="cost", amount_cents=ctx.rng.randint(10, 100),
-                                     memo="Payment fees", source="admin")
+                                     memo="支付手续费 · Payment fees", source="admin")
         db.session.commit()
     for period_id in created:
         engine.clear_period(period_id)
-    periods.current_period()
-    alice = ctx.users.get("alice")
-    if alice is not None and ledger.balances_of(alice.id)["credit"] >= 100:
-        cashouts.request_cashout(alice.id, 100)
+    today = periods.current_period()
+    periods.add_margin_entry(today.id, kind="revenue", amount_cents=ctx.rng.randint(300, 800),
+                             memo="今日广告收入 · Ad revenue today", source="admin")
+    alice, admin = ctx.users.get("alice"), ctx.users.get("admin")
+    if alice is not None and ledger.balances_of(alice.id)["credit"] >= 200:
+        alipay = check_destination("alipay", "王爱丽 Alice Wang", "138 0013 8000")
+        if admin is not None:
+            paid = cashouts.request_cashout(alice.id, 100, alipay)
+            db.session.flush()
+            cashouts.approve_cashout(paid.id, actor_id=admin.id, external_ref="ALIPAY-20261120-0042")
+        cashouts.request_cashout(alice.id, 100, alipay)
     db.session.commit()
     ctx.step(f"{len(created)} past periods cleared into credits (rate history in every wallet)")

@@ -42,7 +42,9 @@ from tokenmart.clearing.periods import (
     lock_period,
     margin_of,
     pool_for,
+    rate_cap,
     report,
+    share_floor,
 )
 from tokenmart.clearing.settings import setting
 from tokenmart.core.clock import utcnow
@@ -133,12 +135,12 @@ def shares_select(held: Any, pool_cents: int, max_rate: int) -> sa.Subquery:
         .where(held.c.coins > 0)
         .subquery("counted")
     )
-    cap = counted.c.total * sa.literal(max_rate, big) // 1000
+    cap = rate_cap(counted.c.total, sa.literal(max_rate, big))
     pool = sa.literal(pool_cents, big)
     paid = sa.case((pool <= cap, pool), else_=cap)
     quotas = sa.select(
         counted.c.user_id, counted.c.coin_account_id, counted.c.coins, paid.label("paid"),
-        (paid * counted.c.coins // counted.c.total).label("q"),
+        share_floor(paid, counted.c.coins, counted.c.total).label("q"),
         ((paid * counted.c.coins) % counted.c.total).label("r"),
     ).subquery("quotas")
     ranked = sa.select(

@@ -14,6 +14,10 @@ from tokenmart.extensions import db
 PERIOD_STATUSES = ("open", "ended", "cleared")
 MARGIN_KINDS = ("revenue", "cost")
 CASHOUT_STATUSES = ("pending", "approved", "rejected")
+#: where a margin entry came from: an admin's entry, or a booking by another domain
+MARGIN_SOURCES = ("admin", "shipping_fee", "shipping_refund")
+#: how a cash-out is paid: Alipay account, WeChat Pay account, or a bank card
+PAYOUT_METHODS = ("alipay", "wechat", "bank")
 
 
 class Period(db.Model):
@@ -86,6 +90,13 @@ class Cashout(db.Model):
     __table_args__ = (
         sa.CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
         sa.CheckConstraint("amount_cents > 0", name="positive"),
+        sa.CheckConstraint("payout_method IS NULL OR payout_method IN ('alipay', 'wechat', 'bank')",
+                           name="payout_method"),
+        # a destination is all three parts or none (API requests may leave it out)
+        sa.CheckConstraint(
+            "(payout_method IS NULL AND payout_account_name IS NULL AND payout_account IS NULL)"
+            " OR (payout_method IS NOT NULL AND payout_account_name IS NOT NULL"
+            " AND payout_account IS NOT NULL)", name="payout_complete"),
         # one pending request per user, enforced by the database under any race
         sa.Index(
             "uq_cashouts_one_pending", "user_id", unique=True,
@@ -101,6 +112,12 @@ class Cashout(db.Model):
     #: the payment provider's reference, set on approval
     external_ref: Mapped[str | None] = mapped_column(sa.String(120))
     reason: Mapped[str | None] = mapped_column(sa.String(300))
+    #: where to pay: one of PAYOUT_METHODS (None for API requests that gave no destination)
+    payout_method: Mapped[str | None] = mapped_column(sa.String(10))
+    #: the account holder's name, as the payment provider knows it
+    payout_account_name: Mapped[str | None] = mapped_column(sa.String(60))
+    #: Alipay phone/e-mail, WeChat ID/phone, or bank card number (digits only)
+    payout_account: Mapped[str | None] = mapped_column(sa.String(64))
     decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

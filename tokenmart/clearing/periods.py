@@ -14,7 +14,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from tokenmart.audit import service as audit
@@ -163,6 +162,28 @@ def pool_for(margin_cents: int) -> int:
     return max(0, margin_cents) * int(setting("CLEARING_PAYOUT_RATIO_BP")) // 10_000
 
 
+def rate_cap(total_coins: Any, max_rate_cents: Any) -> Any:
+    """The most a period pays for `total_coins`: floor(total x max rate per 1,000 / 1000).
+
+    Plain arithmetic, so it works on ints (the period page's estimate) and on SQL
+    expressions (the clearing's allocation): one rule, both places.
+    """
+    return total_coins * max_rate_cents // 1000
+
+
+def share_floor(paid_cents: Any, coins: Any, total_coins: Any) -> Any:
+    """A holder's whole-cent share before the largest-remainder cents: floor(paid x coins / total).
+
+    Ints or SQL expressions, like `rate_cap`.
+    """
+    return paid_cents * coins // total_coins
+
+
+def paid_for(pool_cents: int, total_coins: int) -> int:
+    """What a clearing pays out of `pool_cents` to holders of `total_coins` (the capped pool)."""
+    return min(pool_cents, rate_cap(total_coins, int(setting("CLEARING_MAX_RATE_CENTS_PER_1000"))))
+
+
 def lock_period(period_id: int) -> Period:
     """Read the period under a row lock (PostgreSQL; SQLite writers are serialised)."""
     period = db.session.execute(
@@ -291,5 +312,3 @@ def rate_history(limit: int = 14) -> list[dict[str, Any]]:
     ).all()
     return [r._asdict() for r in reversed(rows)]
 
-
-STATUS_LABELS = {"open": _l("open"), "ended": _l("ended"), "cleared": _l("cleared")}

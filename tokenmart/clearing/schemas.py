@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
 
-from tokenmart.clearing.models import CASHOUT_STATUSES, MARGIN_KINDS
+from tokenmart.clearing.destinations import ACCOUNT_MAX, NAME_MAX, destination_errors
+from tokenmart.clearing.models import CASHOUT_STATUSES, MARGIN_KINDS, PAYOUT_METHODS
 from tokenmart.core.pagination import PageArgsSchema
 
 
@@ -46,9 +49,33 @@ class MarginEntrySchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
+DESTINATION_FIELDS = ("payout_method", "payout_account_name", "payout_account")
+
+
 class CashoutInSchema(ma.Schema):
     amount_cents = ma.fields.Integer(
         required=True, strict=True, validate=ma.validate.Range(min=1, max=100_000_000))
+    payout_method = ma.fields.String(
+        load_default=None, validate=ma.validate.OneOf(PAYOUT_METHODS),
+        metadata={"description": "where to pay: alipay | wechat | bank (optional; "
+                                 "give all three payout fields or none)"})
+    payout_account_name = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(min=1, max=NAME_MAX),
+        metadata={"description": "the account holder's name"})
+    payout_account = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(min=1, max=2 * ACCOUNT_MAX),
+        metadata={"description": "Alipay mobile or e-mail, WeChat ID or mobile, or bank card "
+                                 "number (12-19 digits); stored normalised"})
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _destination(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        """All three payout fields or none, and the account must fit the method."""
+        given = [name for name in DESTINATION_FIELDS if data.get(name) is not None]
+        if not given:
+            return
+        errors = destination_errors(*(data.get(name) for name in DESTINATION_FIELDS))
+        if errors:
+            raise ma.ValidationError({k: [v] for k, v in errors.items()})
 
 
 class CashoutSchema(ma.Schema):
@@ -58,6 +85,10 @@ class CashoutSchema(ma.Schema):
     status = ma.fields.String(metadata={"description": "pending | approved | rejected"})
     external_ref = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
+    payout_method = ma.fields.String(allow_none=True,
+                                     metadata={"description": "alipay | wechat | bank"})
+    payout_account_name = ma.fields.String(allow_none=True)
+    payout_account = ma.fields.String(allow_none=True)
     requested_at = ma.fields.DateTime()
     decided_at = ma.fields.DateTime(allow_none=True)
 

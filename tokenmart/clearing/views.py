@@ -1,17 +1,21 @@
-"""Pages: the wallet's clearing section and cash-out form; admin periods and cash-outs."""
+"""Pages: the period page, the wallet's clearing section and the cash-out form; admin
+periods and cash-outs."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from tokenmart.accounts.auth import admin_page
-from tokenmart.clearing import cashouts, checks, engine, periods  # noqa: F401 - checks registers
+from tokenmart.clearing import cashouts, checks, engine, overview, periods  # noqa: F401 - checks registers
 from tokenmart.clearing.chart import rate_chart
+from tokenmart.clearing.destinations import check_destination, masked
 from tokenmart.clearing.forms import (
     ActionForm,
     ApproveForm,
@@ -20,11 +24,17 @@ from tokenmart.clearing.forms import (
     RejectForm,
     to_cents,
 )
+from tokenmart.clearing.models import CASHOUT_STATUSES
 from tokenmart.clearing.settings import install_defaults, setting
+from tokenmart.core.clock import utcnow
+from tokenmart.core.forms import INT_MAX
 from tokenmart.core.i18n import cny
-from tokenmart.errors import DomainError
+from tokenmart.core.pagination import decode_cursor
+from tokenmart.core.web import arg_str
+from tokenmart.errors import DomainError, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger.kinds import register_kind
+from tokenmart.ledger.service import balances_of
 from tokenmart.ledger.views import WALLET_SECTIONS
 from tokenmart.notifications.service import register_renderer
 
@@ -33,10 +43,10 @@ bp.record_once(lambda state: install_defaults(state.app))
 
 
 def rate_text(rate_cents: int | None) -> str:
-    """'1,000 coins = 0.53 CNY' in the reader's language."""
+    """'1,000 coins = ¥0.53' in the reader's language."""
     if rate_cents is None:
         return _("not known yet")
-    return _("1,000 coins = %(amount)s CNY", amount=f"{rate_cents // 100}.{rate_cents % 100:02d}")
+    return _("1,000 coins = %(amount)s", amount=cny(rate_cents))
 
 
 def _render_clearing(params: dict[str, Any]) -> str:
@@ -55,6 +65,35 @@ register_kind("clearing", _l("Period clearing"),
               lambda d: _("Period #%(id)s clearing", id=d.get("period_id", "?")))
 
 
+def countdown_text(target: datetime, now: datetime | None = None) -> str:
+    """The countdown's first frame, as app.js draws it (so the page reads right without JS)."""
+    left = max(0, int((target - (now or utcnow())).total_seconds()))
+    days, rest = divmod(left, 86_400)
+    clock = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return (days_format().replace("%d", str(days)) if days else "") + clock
+
+
+def days_format() -> str:
+    """How the countdown writes whole days ("%d" is the number), e.g. "2 d " / "2 天 "."""
+    return _("%(n)s d ", n="%d")
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def page_cursor() -> str | None:
+    """The `cursor` of a list page, refused (422) when it points past any id we store.
+
+    `core.pagination.decode_cursor` accepts any integer; a cursor of 10^27 would reach
+    the database (OverflowError on SQLite, a 500)."""
+    cursor = request.args.get("cursor") or None
+    if cursor is not None and not 0 <= decode_cursor(cursor) <= INT_MAX:
+        raise ValidationError("The cursor is not valid; start again without it.",
+                              details={"fields": {"cursor": ["Invalid cursor."]}})
+    return cursor
+
+
 def wallet_section(user: Any) -> dict[str, Any]:
     history = periods.rate_history()
     last = history[-1] if history else None
@@ -63,14 +102,55 @@ def wallet_section(user: Any) -> dict[str, Any]:
         "last_rate": rate_text(last["rate_cents_per_1000_coins"]) if last else None,
         "last_period": last,
         "chart": rate_chart(history),
-        "cashout_form": CashoutForm(),
-        "cashouts": cashouts.history_for(user.id, None, 10).items,
-        "cashout_min": setting("CASHOUT_MIN_CENTS"),
-        "cashout_max": setting("CASHOUT_DAILY_MAX_CENTS"),
+        **_cashout_context(user.id, _prefilled_form(user.id)),
     }
 
 
 WALLET_SECTIONS.append(wallet_section)
+
+
+def _prefilled_form(user_id: int) -> CashoutForm:
+    """A fresh cash-out form holding the last destination, so a regular fills in the amount only."""
+    form = CashoutForm()
+    last = cashouts.last_destination(user_id)
+    if last is not None:
+        form.payout_method.data = last.method
+        form.payout_account_name.data = last.account_name
+        form.payout_account.data = last.account
+    return form
+
+
+def _cashout_context(user_id: int, form: CashoutForm) -> dict[str, Any]:
+    return {
+        "cashout_form": form,
+        "cashouts": cashouts.history_for(user_id, None, 10).items,
+        "cashout_min": setting("CASHOUT_MIN_CENTS"),
+        "cashout_max": setting("CASHOUT_DAILY_MAX_CENTS"),
+        "masked": masked,
+    }
+
+
+@bp.get("/periods")
+@login_required
+def my_periods() -> Any:
+    outlook = overview.current_outlook(current_user.id)
+    db.session.commit()  # may have rolled the periods over
+    history = overview.my_history(current_user.id, page_cursor(), 20)
+    latest = periods.rate_history(1)
+    return render_template(
+        "clearing/periods.html", o=outlook, history=history, rate_text=rate_text,
+        last_rate=rate_text(latest[0]["rate_cents_per_1000_coins"]) if latest else None,
+        countdown=countdown_text(outlook["clears_at"]), countdown_iso=iso_utc(outlook["clears_at"]),
+        days_format=days_format(), ratio=format_percent(setting("CLEARING_PAYOUT_RATIO_BP") / 10_000),
+        max_rate=cny(setting("CLEARING_MAX_RATE_CENTS_PER_1000")),
+    )
+
+
+@bp.get("/wallet/cashouts")
+@login_required
+def cashout_page() -> Any:
+    return render_template("clearing/cashout.html", credits=balances_of(current_user.id)["credit"],
+                           **_cashout_context(current_user.id, _prefilled_form(current_user.id)))
 
 
 @bp.post("/wallet/cashouts")
@@ -78,18 +158,30 @@ WALLET_SECTIONS.append(wallet_section)
 def request_cashout() -> Any:
     form = CashoutForm()
     if not form.validate_on_submit():
-        flash(_("Enter an amount in CNY, e.g. 5.00."), "error")
-        return redirect(url_for("ledger.wallet"))
+        return _cashout_again(form, None, 422)
     try:
-        cashout = cashouts.request_cashout(current_user.id, to_cents(form.amount.data))
+        destination = check_destination(form.payout_method.data, form.payout_account_name.data,
+                                        form.payout_account.data)
+        cashout = cashouts.request_cashout(current_user.id, to_cents(form.amount.data), destination)
         db.session.commit()
     except DomainError as err:
         db.session.rollback()
-        flash(_cashout_error(err), "error")
-    else:
-        flash(_("Cash-out of %(amount)s requested; it is held until an admin pays it.",
-                amount=cny(cashout.amount_cents)), "success")
+        return _cashout_again(form, err, err.status)
+    flash(_("Cash-out of %(amount)s requested; it is held until an admin pays it.",
+            amount=cny(cashout.amount_cents)), "success")
     return redirect(url_for("ledger.wallet"))
+
+
+def _cashout_again(form: CashoutForm, err: DomainError | None, status: int) -> Any:
+    """The cash-out page again, with the error where it belongs and what was typed kept."""
+    problem = None
+    if err is not None:
+        if err.code in ("below_minimum", "daily_limit_reached", "insufficient_balance"):
+            form.amount.errors = [_cashout_error(err)]
+        else:
+            problem = _cashout_error(err)
+    return render_template("clearing/cashout.html", credits=balances_of(current_user.id)["credit"],
+                           problem=problem, **_cashout_context(current_user.id, form)), status
 
 
 def _cashout_error(err: DomainError) -> str:
@@ -108,22 +200,26 @@ def _cashout_error(err: DomainError) -> str:
 @bp.get("/admin/periods")
 @admin_page
 def admin_periods() -> Any:
-    periods.current_period()
+    current = periods.current_period()
     db.session.commit()
-    page = periods.list_periods(request.args.get("cursor"), 20)
+    page = periods.list_periods(page_cursor(), 20)
     return render_template("clearing/admin_periods.html", page=page, action=ActionForm(),
-                           rate_text=rate_text)
+                           rate_text=rate_text, current=current)
 
 
 @bp.get("/admin/periods/<int:period_id>")
 @admin_page
 def admin_period(period_id: int) -> Any:
+    return _admin_period_page(period_id, MarginEntryForm())
+
+
+def _admin_period_page(period_id: int, form: MarginEntryForm, status: int = 200) -> Any:
     period = periods.get_period(period_id)
     return render_template(
         "clearing/admin_period.html", period=periods.report(period),
-        entries=periods.margin_entries(period_id), form=MarginEntryForm(), action=ActionForm(),
+        entries=periods.margin_entries(period_id), form=form, action=ActionForm(),
         rate_text=rate_text,
-    )
+    ), status
 
 
 @bp.post("/admin/periods/close")
@@ -144,19 +240,19 @@ def admin_close() -> Any:
 @admin_page
 def admin_margin_entry(period_id: int) -> Any:
     form = MarginEntryForm()
-    if form.validate_on_submit():
-        try:
-            periods.add_margin_entry(period_id, kind=form.kind.data,
-                                     amount_cents=to_cents(form.amount.data),
-                                     memo=form.memo.data or "", actor_id=current_user.id)
-            db.session.commit()
-            flash(_("Margin entry recorded."), "success")
-        except DomainError as err:
-            db.session.rollback()
-            flash(_("This period is cleared; its margin is final.")
-                  if err.code == "period_cleared" else err.message, "error")
-    else:
-        flash(_("Enter a kind and an amount in CNY."), "error")
+    if not form.validate_on_submit():
+        return _admin_period_page(period_id, form, 422)
+    try:
+        periods.add_margin_entry(period_id, kind=form.kind.data,
+                                 amount_cents=to_cents(form.amount.data),
+                                 memo=form.memo.data or "", actor_id=current_user.id)
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        flash(_("This period is cleared; its margin is final.")
+              if err.code == "period_cleared" else err.message, "error")
+        return _admin_period_page(period_id, form, err.status)
+    flash(_("Margin entry recorded."), "success")
     return redirect(url_for("clearing.admin_period", period_id=period_id))
 
 
@@ -178,21 +274,26 @@ def admin_clear(period_id: int) -> Any:
 @bp.get("/admin/cashouts")
 @admin_page
 def admin_cashouts() -> Any:
-    status = request.args.get("status") or "pending"
-    if status not in ("pending", "approved", "rejected"):
-        status = "pending"
-    page = cashouts.list_cashouts(status, request.args.get("cursor"), 30)
+    status = arg_str("status", "pending", max_length=10)
+    return _admin_cashouts_page(status if status in CASHOUT_STATUSES else "pending")
+
+
+def _admin_cashouts_page(status: str, failed: tuple[int, str, Any] | None = None,
+                         code: int = 200) -> Any:
+    """The list of one status; `failed` = (cashout id, decision, form) re-shows a refused
+    decision with the admin's text kept."""
+    page, usernames = cashouts.admin_list(status, page_cursor(), 30)
     return render_template("clearing/admin_cashouts.html", page=page, status=status,
-                           approve=ApproveForm(), reject=RejectForm())
+                           usernames=usernames, statuses=CASHOUT_STATUSES, failed=failed,
+                           approve=ApproveForm(formdata=None), reject=RejectForm(formdata=None)), code
 
 
-@bp.post("/admin/cashouts/<int:cashout_id>/<string:decision>")
+@bp.post("/admin/cashouts/<int:cashout_id>/<any(approve, reject):decision>")
 @admin_page
 def admin_decide(cashout_id: int, decision: str) -> Any:
     form = ApproveForm() if decision == "approve" else RejectForm()
-    if decision not in ("approve", "reject") or not form.validate_on_submit():
-        flash(_("Fill in the payment reference or the reason."), "error")
-        return redirect(url_for("clearing.admin_cashouts"))
+    if not form.validate_on_submit():
+        return _admin_cashouts_page("pending", (cashout_id, decision, form), 422)
     try:
         if decision == "approve":
             cashouts.approve_cashout(cashout_id, actor_id=current_user.id,
@@ -200,8 +301,8 @@ def admin_decide(cashout_id: int, decision: str) -> Any:
         else:
             cashouts.reject_cashout(cashout_id, actor_id=current_user.id, reason=form.reason.data)
         db.session.commit()
-        flash(_("Cash-out #%(id)s %(what)s.", id=cashout_id,
-                what=_("approved") if decision == "approve" else _("rejected")), "success")
+        flash(_("Cash-out #%(id)s approved.", id=cashout_id) if decision == "approve"
+              else _("Cash-out #%(id)s rejected; the credits went back.", id=cashout_id), "success")
     except DomainError as err:
         db.session.rollback()
         flash(err.message, "error")
