@@ -26,6 +26,8 @@ USER_PAGES = [
     ("orders", "/orders"), ("coupons", "/coupons"), ("me", "/me"),
     ("notifications", "/notifications"), ("leaderboard", "/leaderboard"), ("sell", "/sell"),
     ("my-listings", "/my/listings"), ("redemptions", "/mall/redemptions"),
+    ("cashout", "/wallet/cashouts"), ("password", "/me/password"), ("tokens", "/me/tokens"),
+    ("two-factor", "/me/two-factor"),
 ]
 FOLLOW = [("listing", "/market", "/listings/"), ("reward", "/mall", "/mall/rewards/"),
           ("drive", "/campaigns", "/d/"), ("order", "/orders", "/orders/")]

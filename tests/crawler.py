@@ -45,6 +45,7 @@ CONTENT_COLUMNS = [
     ("campaigns", "description"), ("margin_entries", "memo"), ("cashouts", "external_ref"),
     ("cashouts", "reason"), ("users", "banned_reason"), ("ledger_transactions", "memo"),
     ("api_tokens", "name"), ("redemptions", "shipping_address"),
+    ("cashouts", "payout_account_name"), ("cashouts", "payout_account"),
 ]
 
 HOSTILE_VALUES = [

@@ -108,6 +108,7 @@ class _Sample(BaseForm):
 @pytest.mark.parametrize(("field", "value"), [
     ("count", "99999999999999999999999"), ("count", "-2147483649"), ("bounded", "101"),
     ("money", "NaN"), ("money", "sNaN"), ("money", "Infinity"), ("money", "1e309"),
+    ("money", "1e999999999999999999"), ("money", "-1e19"),
     ("title", "a\x00b"), ("title", "bell\x07"),
 ])
 def test_base_form_refuses_edge_values_as_field_errors(app: Flask, field: str, value: str) -> None:
@@ -295,3 +296,16 @@ def test_labels_of_constants_follow_each_request_language(app: Flask) -> None:
             assert render_template_string(source) == "Coins 1,234,567"
         with force_locale("zh_Hans"):
             assert render_template_string(source).startswith("金币")
+
+
+@pytest.mark.parametrize("value", [10**27, 0, -5, 2**31])
+def test_cursors_past_the_id_range_are_refused_not_500(client: Any, api: Any, make_user: Any,
+                                                       value: int) -> None:
+    import base64
+
+    cursor = base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+    alice = make_user("alice")
+    response = api(alice).get(f"/api/v1/wallet/transactions?cursor={cursor}")
+    assert response.status_code == 422
+    sign_in(client, "alice")
+    assert 400 <= client.get(f"/wallet?cursor={cursor}").status_code < 500

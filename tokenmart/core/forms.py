@@ -55,8 +55,13 @@ def edge_error(field: Field) -> str | None:
             return str(_l("Enter a whole number between %(low)s and %(high)s.", low=low, high=high))
     if isinstance(field, DecimalField | FloatField) and field.data is not None:
         value = field.data
-        finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
-        if not finite or abs(value) > BIGINT_MAX:
+        if isinstance(value, Decimal):
+            # adjusted() is the exponent: no arithmetic, so 1e999999999999999999 cannot
+            # overflow the decimal context while we look at it.
+            ordinary = value.is_finite() and value.adjusted() < 18
+        else:
+            ordinary = math.isfinite(value) and abs(value) <= BIGINT_MAX
+        if not ordinary:
             return str(_l("Enter an ordinary number."))
     return None
 

@@ -14,6 +14,7 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 
+from tokenmart.core.forms import INT_MAX
 from tokenmart.errors import ValidationError
 from tokenmart.extensions import db
 
@@ -34,9 +35,16 @@ def encode_cursor(value: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
+    """The id a cursor stands for; ValidationError (422 / a 4xx page) for anything that is
+    not one of ours, including ids past the INTEGER range (a 500 on SQLite otherwise)."""
     try:
+        if len(cursor) > 32:
+            raise ValueError("too long")
         padded = cursor + "=" * (-len(cursor) % 4)
-        return int(base64.urlsafe_b64decode(padded.encode()).decode())
+        value = int(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not 0 < value <= INT_MAX:
+            raise ValueError("out of range")
+        return value
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationError(
             "The cursor is not valid; start again without it.",
