@@ -12,8 +12,8 @@ ruff check .
 echo "== pytest on SQLite"
 env -u TOKENMART_TEST_DATABASE_URL pytest -q -p no:cacheprovider -n "$WORKERS" "$@"
 if [ -n "${TOKENMART_TEST_DATABASE_URL:-}" ]; then
-  echo "== pytest on PostgreSQL"
-  pytest -q -p no:cacheprovider -n "$WORKERS" "$@"
+  echo "== pytest on PostgreSQL (browser journeys ran above: they test the pages, not the database)"
+  pytest -q -p no:cacheprovider -n "$WORKERS" -m "not browser" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "CI=true needs TOKENMART_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)" >&2
   exit 1

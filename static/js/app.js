@@ -92,9 +92,12 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    // A region that scrolls sideways (a wide table on a phone) must be reachable by keyboard.
-    document.querySelectorAll(".scroll, .table-wrap").forEach(function (el) {
-      if (el.scrollWidth > el.clientWidth && !el.hasAttribute("tabindex")) el.tabIndex = 0;
+    // A region that scrolls sideways (a wide table, a photo strip on a phone) must be
+    // reachable by keyboard: found by its style, so no template has to remember it.
+    document.querySelectorAll("main div, main ul, main figure, main section").forEach(function (el) {
+      if (el.scrollWidth <= el.clientWidth || el.hasAttribute("tabindex")) return;
+      var overflow = getComputedStyle(el).overflowX;
+      if (overflow === "auto" || overflow === "scroll") el.tabIndex = 0;
     });
     if (document.querySelector("[data-countdown]")) { tick(); setInterval(tick, 1000); }
   });

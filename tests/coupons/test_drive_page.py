@@ -12,32 +12,13 @@ import pytest
 import segno
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
-from flask import Flask, g
-from flask_babel import refresh
+from flask import Flask
 
-from tests.conftest import PASSWORD
+from tests.coupons.helpers import login
 from tokenmart.core.clock import utcnow
 from tokenmart.coupons import campaigns_service as campaigns
 from tokenmart.coupons.models import Drive
 from tokenmart.extensions import db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app: Flask) -> None:
-    """Each request sees its own user and language (the test's app context is shared)."""
-
-    def forget() -> None:
-        g.pop("_login_user", None)
-        refresh()
-
-    app.before_request(forget)
-
-
-def login(app: Flask, username: str) -> Any:
-    client = app.test_client()
-    resp = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert resp.status_code == 302, resp.get_data(as_text=True)
-    return client
 
 
 def soup_of(resp: Any) -> BeautifulSoup:

@@ -8,33 +8,14 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
-from flask import Flask, g
-from flask_babel import refresh
+from flask import Flask
 
-from tests.conftest import PASSWORD
+from tests.coupons.helpers import login
 from tokenmart.accounts.models import User
 from tokenmart.coupons import coupon_service, offers
 from tokenmart.coupons.errors import NotEligible
 from tokenmart.coupons.models import TIERS
 from tokenmart.extensions import db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app: Flask) -> None:
-    """Each request sees its own user and language (the test's app context is shared)."""
-
-    def forget() -> None:
-        g.pop("_login_user", None)
-        refresh()
-
-    app.before_request(forget)
-
-
-def login(app: Flask, username: str) -> Any:
-    client = app.test_client()
-    resp = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert resp.status_code == 302, resp.get_data(as_text=True)
-    return client
 
 
 def page_of(client: Any, path: str) -> BeautifulSoup:

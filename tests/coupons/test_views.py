@@ -5,34 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from flask import Flask, g
-from flask_babel import refresh
+from flask import Flask
 
-from tests.conftest import PASSWORD
+from tests.coupons.helpers import login
 from tokenmart.coupons import service
 from tokenmart.coupons.models import Campaign, Coupon, CouponPack, CouponTemplate, Drive
 from tokenmart.extensions import db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_per_request(app: Flask) -> None:
-    """The test's app context is shared by every request, and Flask-Login and Flask-Babel
-    cache the user and the locale on it; forget them so each request is seen afresh."""
-
-    def forget() -> None:
-        g.pop("_login_user", None)
-        refresh()
-
-    app.before_request(forget)
-
-
-def login(app: Flask, username: str) -> Any:
-    client = app.test_client()
-    resp = client.post("/login", data={"username": username, "password": PASSWORD})
-    assert resp.status_code == 302, resp.get_data(as_text=True)
-    return client
 
 
 def test_drive_flow_through_pages(app: Flask, make_user: Any, make_campaign: Any) -> None:
