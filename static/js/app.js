@@ -91,14 +91,20 @@
     copy(url || target.getAttribute("data-copy"), target);
   });
 
-  document.addEventListener("DOMContentLoaded", function () {
-    // A region that scrolls sideways (a wide table, a photo strip on a phone) must be
-    // reachable by keyboard: found by its style, so no template has to remember it.
+  // A region that scrolls sideways (a wide table, a photo strip on a phone) must be
+  // reachable by keyboard: found by its style, so no template has to remember it. Checked
+  // again once images have loaded, since they are what makes a strip overflow.
+  function focusableScrollers() {
     document.querySelectorAll("main div, main ul, main figure, main section").forEach(function (el) {
       if (el.scrollWidth <= el.clientWidth || el.hasAttribute("tabindex")) return;
       var overflow = getComputedStyle(el).overflowX;
       if (overflow === "auto" || overflow === "scroll") el.tabIndex = 0;
     });
+  }
+  window.addEventListener("load", focusableScrollers);
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusableScrollers();
     if (document.querySelector("[data-countdown]")) { tick(); setInterval(tick, 1000); }
   });
 })();
