@@ -12,8 +12,10 @@ ruff check .
 echo "== pytest on SQLite"
 env -u TOKENMART_TEST_DATABASE_URL pytest -q -p no:cacheprovider -n "$WORKERS" "$@"
 if [ -n "${TOKENMART_TEST_DATABASE_URL:-}" ]; then
-  echo "== pytest on PostgreSQL (browser journeys ran above: they test the pages, not the database)"
-  pytest -q -p no:cacheprovider -n "$WORKERS" -m "not browser" "$@"
+  # Browser journeys test pages, not the database, and tests marked no_suite_database never
+  # touch it: both ran above and would only repeat themselves here.
+  echo "== pytest on PostgreSQL (all but the browser journeys and database-free tests)"
+  pytest -q -p no:cacheprovider -n "$WORKERS" -m "not browser and not no_suite_database" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "CI=true needs TOKENMART_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)" >&2
   exit 1

@@ -38,6 +38,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"tokenmart database: {'postgresql' if _pg_admin_url() else 'sqlite'}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that never touch the suite's database (pure checks, or apps on their own
+    SQLite file) as `no_suite_database`: scripts/test.sh runs them once, in the SQLite
+    pass, since the PostgreSQL pass could only repeat them word for word."""
+    for item in items:
+        if "database_template" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.no_suite_database)
+
+
 def _base_config(url: str) -> dict[str, Any]:
     return {
         "TOKENMART_ENV": "testing",
@@ -106,20 +115,35 @@ def database_url(database_template: dict[str, Any]) -> Iterator[str]:
         _truncate_all(database_template["url"])
 
 
+_EMPTY_SCRIPTS: dict[str, tuple[sa.Engine, str]] = {}
+
+
 def _truncate_all(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        tables = conn.execute(
-            sa.text(
+    """Empty every table and restart every id sequence, as a fresh database would be.
+
+    DELETE with `session_replication_role = replica` (which skips triggers, so the
+    ledger's append-only guard and the foreign keys do not fire) takes ~2 ms for our ~45
+    small tables; `TRUNCATE ... RESTART IDENTITY CASCADE` took ~130 ms, which was a third
+    of the PostgreSQL pass. One script, built once per database, one round trip.
+    """
+    cached = _EMPTY_SCRIPTS.get(url)
+    if cached is None:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as conn:
+            tables = conn.execute(sa.text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
-            )
-        ).scalars().all()
-        if tables:
-            conn.execute(
-                sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-            )
-    engine.dispose()
+                "AND tablename <> 'alembic_version'")).scalars().all()
+            sequences = conn.execute(sa.text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+            )).scalars().all()
+        script = "SET LOCAL session_replication_role = replica; "
+        script += " ".join(f'DELETE FROM "{t}";' for t in tables)  # noqa: S608 - names from pg_tables
+        if sequences:
+            script += " SELECT " + ", ".join(f"setval('\"{q}\"', 1, false)" for q in sequences) + ";"
+        cached = _EMPTY_SCRIPTS[url] = (engine, script)
+    engine, script = cached
+    with engine.begin() as conn:
+        conn.exec_driver_sql(script)
 
 
 @pytest.fixture
