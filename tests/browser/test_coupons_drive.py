@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -109,7 +110,8 @@ def test_drive_on_a_phone(page: Any, new_page: Any, app: Any, make_user: Any) ->
     assert page.get_attribute("[data-testid=drive-qr]", "data-qr-text") == link
     assert page.locator("[data-testid=share]").get_attribute("data-share-url") == link
     page.click("[data-testid=copy-link]")
-    assert page.inner_text("[data-testid=copy-link]") == "Link copied"
+    # The clipboard write is asynchronous: wait for the button to say it is done.
+    expect(page.locator("[data-testid=copy-link]")).to_have_text("Link copied")
     assert page.evaluate("navigator.clipboard.readText()") == link
     _no_sideways_scroll(page)
 
