@@ -202,3 +202,62 @@ def purge_expired(now: datetime | None = None) -> int:
     return db.session.execute(
         sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)
     ).rowcount or 0
+
+
+# --- Web forms ------------------------------------------------------------------------
+# A page form that moves value carries a hidden one-time key (a UUID rendered with the
+# form). The view claims it before acting, inside the request's transaction, so a double
+# click or a resubmitted page acts once; the second submission finds the first one's
+# stored answer and can send the user to it. Scopes keep the keys of different forms
+# apart from each other and from API keys.
+
+
+def _form_record_key(scope: str, key: str) -> str:
+    return f"web-{scope}:{key}"
+
+
+def _form_fingerprint(scope: str, subject: str) -> str:
+    return hashlib.sha256(f"{scope}:{subject}".encode()).hexdigest()
+
+
+def claim_form_key(user_id: int, scope: str, key: str, subject: str) -> int | None:
+    """Claim a form's one-time key for `subject` (e.g. the reward id) in a savepoint.
+
+    Returns the record id to pass to `store_form_result`, or None when the key was
+    already claimed (the earlier submission did, or is doing, the work). The claim
+    commits or rolls back with the use case, so a refused attempt frees the key.
+    """
+    try:
+        with db.session.begin_nested():
+            return db.session.execute(
+                sa.insert(IdempotencyRecord).values(
+                    user_id=user_id, key=_form_record_key(scope, key), created_at=utcnow(),
+                    fingerprint=_form_fingerprint(scope, subject))
+                .returning(IdempotencyRecord.id)
+            ).scalar_one()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return None
+
+
+def store_form_result(record_id: int, result: dict[str, Any]) -> None:
+    """Keep what the use case answered, in the same transaction as its effect."""
+    db.session.execute(
+        sa.update(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
+        .values(status_code=201, response_body=json.dumps(result))
+    )
+
+
+def form_result(user_id: int, scope: str, key: str, subject: str) -> dict[str, Any] | None:
+    """What the first, committed submission of this form answered; None if unknown yet
+    (still running, refused, or the key was used for another subject)."""
+    record = db.session.execute(
+        sa.select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id,
+            IdempotencyRecord.key == _form_record_key(scope, key))
+    ).scalar_one_or_none()
+    if (record is None or record.status_code != 201 or not record.response_body
+            or record.fingerprint != _form_fingerprint(scope, subject)):
+        return None
+    result: dict[str, Any] = json.loads(record.response_body)
+    return result

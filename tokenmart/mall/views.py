@@ -4,23 +4,19 @@ reward images, and the admin's catalog, voucher-code upload and fulfilment list 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import asdict
 from datetime import UTC
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from tokenmart.accounts.auth import admin_page
-from tokenmart.core.clock import app_timezone, utcnow
+from tokenmart.core.clock import app_timezone
 from tokenmart.core.i18n import currency_amount
-from tokenmart.core.idempotency import IdempotencyRecord
+from tokenmart.core.idempotency import claim_form_key, form_result, store_form_result
 from tokenmart.core.web import arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
@@ -102,39 +98,10 @@ def _reward_page(item: Reward, form: RedeemForm, status: int = 200) -> Any:
                            tier=_tier(), used=used), status
 
 
-def _web_key(key: str) -> str:
-    return f"web-redeem:{key}"
-
-
-def _claim_web_key(user_id: int, reward_id: int, key: str) -> int | None:
-    """Claim the form's key like @idempotent does for the API; None if already used."""
-    try:
-        with db.session.begin_nested():
-            return db.session.execute(
-                sa.insert(IdempotencyRecord).values(
-                    user_id=user_id, key=_web_key(key), created_at=utcnow(),
-                    fingerprint=_fingerprint(reward_id))
-                .returning(IdempotencyRecord.id)
-            ).scalar_one()
-    except IntegrityError:
-        db.session.rollback()
-        return None
-
-
-def _fingerprint(reward_id: int) -> str:
-    return hashlib.sha256(f"redeem:{reward_id}".encode()).hexdigest()
-
-
 def _earlier_redemption(user_id: int, reward_id: int, key: str) -> int | None:
     """The redemption the first submission of this form made, once it has committed."""
-    record = db.session.execute(
-        sa.select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id,
-                                           IdempotencyRecord.key == _web_key(key))
-    ).scalar_one_or_none()
-    if (record is None or record.status_code != 201 or not record.response_body
-            or record.fingerprint != _fingerprint(reward_id)):
-        return None
-    return int(json.loads(record.response_body)["id"])
+    earlier = form_result(user_id, "redeem", key, str(reward_id))
+    return None if earlier is None else int(earlier["id"])
 
 
 @bp.post("/mall/rewards/<int:reward_id>/redeem")
@@ -144,7 +111,7 @@ def redeem(reward_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("The form expired; please try again."), "error")
         return redirect(url_for("mall.reward", reward_id=reward_id))
-    record_id = _claim_web_key(current_user.id, reward_id, form.key.data)
+    record_id = claim_form_key(current_user.id, "redeem", form.key.data, str(reward_id))
     if record_id is None:  # a double click: the first click did (or is doing) the work
         flash(_("Already redeemed: here it is."), "info")
         earlier = _earlier_redemption(current_user.id, reward_id, form.key.data)
@@ -163,10 +130,7 @@ def redeem(reward_id: int) -> Any:
             return _reward_page(catalog_service.get_open_reward(reward_id), form, 422)
         flash(_redeem_error(err), "error")
         return redirect(url_for("mall.reward", reward_id=reward_id))
-    db.session.execute(
-        sa.update(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
-        .values(status_code=201, response_body=json.dumps(asdict(result)))
-    )
+    store_form_result(record_id, asdict(result))
     db.session.commit()
     flash(_("Redeemed! You paid %(price)s; you have %(balance)s left.",
             price=currency_amount(result.price, result.currency),
