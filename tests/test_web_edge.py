@@ -195,6 +195,29 @@ def test_next_never_leaves_the_site(client: Any, make_user: Any, target: str) ->
     assert response.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/", "/\\evil.example/", "\\\\evil.example",
+    "javascript:alert(1)", "", None,
+])
+def test_local_path_only_keeps_paths_on_this_site(target: str | None) -> None:
+    """The one rule behind every next/back parameter (sign-in, admin bans, barter orders,
+    check-ins)."""
+    from tokenmart.core.web import local_path
+
+    assert local_path(target, "/fallback") == "/fallback"
+    assert local_path("/mall?page=2", "/fallback") == "/mall?page=2"
+
+
+def test_admin_ban_never_sends_the_admin_off_site(client: Any, make_user: Any,
+                                                  admin: Any) -> None:
+    user = make_user("mallory")
+    client.post("/login", data={"username": admin.username, "password": PASSWORD})
+    response = client.post(f"/admin/users/{user.id}/ban",
+                           data={"reason": "spam", "next": "/\\evil.example/"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/admin/users/{user.id}"
+
+
 def test_unknown_notification_kind_reads_as_a_sentence(app: Flask, make_user: Any) -> None:
     from tokenmart.notifications.models import Notification
     from tokenmart.notifications.service import render

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import segno
 from flask import (
@@ -33,6 +32,7 @@ from tokenmart.accounts.forms import (
     TwoFactorDisableForm,
 )
 from tokenmart.accounts.models import User
+from tokenmart.core.web import local_path
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 from tokenmart.ledger.service import balances_of
@@ -45,11 +45,7 @@ PROFILE_SECTIONS: list[Any] = []
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths, so ?next= cannot send people elsewhere."""
-    # Browsers read "/\\host" as "//host": a backslash is refused like a second slash.
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not urlsplit(target).netloc):
-        return target
-    return url_for("home.index")
+    return local_path(target, url_for("home.index"))
 
 
 def _fresh_session() -> None:

@@ -20,7 +20,7 @@ from tokenmart.admin.forms import BanForm, SegmentGrantForm
 from tokenmart.audit import service as audit
 from tokenmart.core.i18n import currency_name
 from tokenmart.core.labels import label
-from tokenmart.core.web import arg_int, arg_str
+from tokenmart.core.web import arg_int, arg_str, local_path
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 
@@ -140,10 +140,7 @@ def ban(user_id: int) -> Any:
     else:
         db.session.commit()
         flash(_("User banned: sign-in refused, tokens revoked, listings hidden."), "success")
-    back = form.next.data or ""
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("admin.user_detail", user_id=user_id)
-    return redirect(back)
+    return redirect(local_path(form.next.data, url_for("admin.user_detail", user_id=user_id)))
 
 
 @bp.post("/users/<int:user_id>/unban")

@@ -30,7 +30,7 @@ from tokenmart.barter.shipping import quote_shipping
 from tokenmart.barter.storage import get_storage, valid_key
 from tokenmart.barter.web import attempt, coupon_error_text, error_text, errors_into_form
 from tokenmart.core.limits import upload_limit
-from tokenmart.core.web import arg_int, arg_str
+from tokenmart.core.web import arg_int, arg_str, local_path
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 
@@ -333,10 +333,7 @@ def _action_done(action: str, order: Order) -> str:
 
 def _back_to(order_id: int) -> str:
     """Back to the orders list the button was on, else the order; never off-site."""
-    back = request.form.get("back") or ""
-    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
-        return back
-    return url_for("barter.order", order_id=order_id)
+    return local_path(request.form.get("back"), url_for("barter.order", order_id=order_id))
 
 
 @bp.post("/orders/<int:order_id>/rate")

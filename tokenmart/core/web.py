@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
@@ -43,6 +44,16 @@ def arg_int(name: str, default: int | None = None, *, low: int = 0,
 def arg_str(name: str, default: str = "", *, max_length: int = 100) -> str:
     """Trimmed text from the query string, cut to `max_length`."""
     return (request.args.get(name) or default).strip()[:max_length]
+
+
+def local_path(target: str | None, default: str) -> str:
+    """`target` when it is a path on this site, else `default`: the one rule for every
+    `next`/`back` parameter, so none of them can send people to another site."""
+    # Browsers read "/\\host" as "//host": a backslash is refused like a second slash.
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and not urlsplit(target).netloc):
+        return target
+    return default
 
 
 def nav_url(endpoint: str, **values: Any) -> str | None:

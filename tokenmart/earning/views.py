@@ -27,7 +27,7 @@ from tokenmart.accounts.views import PROFILE_SECTIONS
 from tokenmart.core.clock import local_today
 from tokenmart.core.labels import label
 from tokenmart.core.limits import earning_limit
-from tokenmart.core.web import arg_str
+from tokenmart.core.web import arg_str, local_path
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 from tokenmart.home.views import HOME_SECTIONS
@@ -88,10 +88,7 @@ def _tier_names() -> str:
 
 def _local_next(default: str) -> str:
     """The form's `next` when it is a path on this site, else `default` (no open redirect)."""
-    back = request.form.get("next", "")
-    if back.startswith("/") and not back.startswith("//") and "\\" not in back:
-        return back
-    return default
+    return local_path(request.form.get("next"), default)
 
 
 @bp.get("/tasks")
