@@ -31,10 +31,34 @@ def run_scheduler(fire_now: bool, only: tuple[str, ...]) -> None:
 
     click.echo("Scheduler starting (Ctrl+C stops it) ...")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    port = app.config["SCHEDULER_METRICS_PORT"]
+    if port:
+        from tokenmart.core.metrics import serve_metrics
+
+        serve_metrics(app.config["SCHEDULER_METRICS_HOST"], port)
+        click.echo(f"Scheduler metrics on http://{app.config['SCHEDULER_METRICS_HOST']}:{port}/metrics")
     try:
         start_scheduler(app, blocking=True, fire_now=fire_now, only=set(only) or None)
     except (KeyboardInterrupt, SystemExit):
         click.echo("Scheduler stopped.")
+
+
+@cli.command("holder")
+def show_holder() -> None:
+    """Which scheduler process holds the lock (PostgreSQL: host and pid of the active one)."""
+    from jobs.lock import ADVISORY_KEY, HOLDER_QUERY
+    from tokenmart.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        click.echo("SQLite: the lock is a file lock in instance/ (one machine); see `fuser`.")
+        return
+    rows = db.session.execute(HOLDER_QUERY, {"k": ADVISORY_KEY}).all()
+    db.session.rollback()
+    if not rows:
+        raise click.ClickException("no scheduler holds the lock: no job is running anywhere")
+    for row in rows:
+        click.echo(f"{row.application_name or '?'}  (backend pid {row.pid}, "
+                   f"from {row.client_addr or 'local socket'}, since {row.backend_start})")
 
 
 @cli.command("run-once")

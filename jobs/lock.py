@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import threading
 from pathlib import Path
 from typing import IO, Any
@@ -17,6 +18,27 @@ from typing import IO, Any
 from sqlalchemy import Engine, text
 
 ADVISORY_KEY = 0x746F6B6D  # "tokm"
+#: the holder's session names its host and pid (pg_stat_activity.application_name), and
+#: asks the server to probe the client every few seconds: a holder whose machine died
+#: without closing the socket loses the lock in ~25 s, not after the OS default (2 h).
+_MARK_HOLDER = text(
+    "SELECT set_config('application_name', :name, false), "
+    "set_config('tcp_keepalives_idle', '10', false), "
+    "set_config('tcp_keepalives_interval', '5', false), "
+    "set_config('tcp_keepalives_count', '3', false)"
+)
+HOLDER_PREFIX = "tokenmart-scheduler"
+#: which session holds the scheduler lock (operators: `flask jobs holder`)
+HOLDER_QUERY = text(
+    "SELECT a.pid, a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
+    "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+    "AND l.granted AND l.classid = 0 AND l.objid::bigint = :k AND l.objsubid = 1"
+)
+
+
+def holder_name() -> str:
+    """`tokenmart-scheduler <host>:<pid>`: who holds the lock, as the database sees it."""
+    return f"{HOLDER_PREFIX} {socket.gethostname()}:{os.getpid()}"[:63]
 
 
 class SchedulerLock:
@@ -31,6 +53,8 @@ class SchedulerLock:
         if self.engine.dialect.name == "postgresql":
             conn = self.engine.connect()
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
+            if got:
+                conn.execute(_MARK_HOLDER, {"name": holder_name()})
             conn.commit()
             if got:
                 self._conn = conn
@@ -67,6 +91,8 @@ class SchedulerLock:
     def release(self) -> None:
         if self._conn is not None:
             self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+            self._conn.execute(text("RESET ALL"))  # the connection goes back to the pool
+            self._conn.commit()
             self._conn.close()
             self._conn = None
         if self._file is not None:

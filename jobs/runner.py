@@ -9,6 +9,7 @@ missed run never stacks up.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,9 +24,9 @@ from flask import Flask
 
 from jobs.lock import SchedulerLock
 from jobs.registry import Job, all_jobs
+from tokenmart.core import metrics
 
 log = logging.getLogger(__name__)
-LOCK_RETRY_SECONDS = 15
 
 
 _fire = threading.local()
@@ -73,6 +74,7 @@ def in_app_context(app: Flask, job: Job,
         if guard is not None and not guard():
             log.error("job %s skipped: this scheduler lost its lock (database restarted?)",
                       job.id)
+            metrics.record_job_run(job.id, "skipped")
             return None
         with app.app_context():
             started = time.perf_counter()
@@ -84,8 +86,11 @@ def in_app_context(app: Flask, job: Job,
             except Exception:
                 db.session.rollback()
                 log.exception("job %s failed", job.id)
+                metrics.record_job_run(job.id, "failed", time.perf_counter() - started)
                 raise
-            log.info("job %s done in %.2fs: %s", job.id, time.perf_counter() - started, result)
+            seconds = time.perf_counter() - started
+            log.info("job %s done in %.2fs: %s", job.id, seconds, result)
+            metrics.record_job_run(job.id, "ok", seconds)
             return result
 
     return run
@@ -134,17 +139,23 @@ def start_scheduler(app: Flask, *, blocking: bool, stop: threading.Event | None 
     with app.app_context():
         lock = SchedulerLock(db.engine, app.instance_path)
 
+    retry = float(app.config["SCHEDULER_LOCK_RETRY_SECONDS"])
+
     def acquire_then_start() -> Any:
         announced = False
+        metrics.set_scheduler_active(False)
         while not lock.try_acquire():
             if not announced:
-                log.warning("another scheduler holds the lock; this one stays idle")
+                log.warning("scheduler standby (pid %d): another scheduler holds the lock; "
+                            "retrying every %gs", os.getpid(), retry)
                 announced = True
-            if stop is not None and stop.wait(LOCK_RETRY_SECONDS):
+            if stop is not None and stop.wait(retry):
                 return None
             if stop is None:
-                time.sleep(LOCK_RETRY_SECONDS)
-        log.info("scheduler lock taken; running %d jobs", len(all_jobs()))
+                time.sleep(retry)
+        log.info("scheduler active (pid %d): lock taken; running %d jobs", os.getpid(),
+                 len(all_jobs()))
+        metrics.set_scheduler_active(True)
         scheduler = build_scheduler(app, blocking, fire_now=fire_now, only=only,
                                     guard=lock.is_held)
         try:
@@ -154,6 +165,7 @@ def start_scheduler(app: Flask, *, blocking: bool, stop: threading.Event | None 
                 scheduler.shutdown()
         finally:
             if blocking or stop is not None:
+                metrics.set_scheduler_active(False)
                 lock.release()
         return scheduler
 

@@ -120,7 +120,8 @@ phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round
   echo "=== $name: gunicorn ($WORKERS workers) on 127.0.0.1:$PORT"
   local app="wsgi:app"
   [ "$target" = reference ] && app="loadtests.reference_app:app"
-  TOKENMART_ENV=production TOKENMART_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
+  mkdir -p "$WORK/metrics-$name"  # gunicorn.conf.py (read automatically): per-worker metric files
+  PROMETHEUS_MULTIPROC_DIR="$WORK/metrics-$name" TOKENMART_ENV=production TOKENMART_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     TOKENMART_RATELIMIT_ENABLED=false TOKENMART_SCHEDULER_IN_PROCESS=false \
     REFERENCE_DATABASE_URL="$url" \
     "$BIN/gunicorn" --workers "$WORKERS" "${WORKER_ARGS[@]}" --bind "127.0.0.1:$PORT" --log-level warning \

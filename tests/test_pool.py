@@ -80,3 +80,23 @@ def test_a_connection_killed_under_the_hot_path_is_503_then_recovers(
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "service_unavailable"
     assert client.get("/api/v1/me").status_code == 200
+
+
+def test_a_connection_lost_after_the_answer_does_not_escape_the_teardown(
+        app: Any, is_postgres: bool) -> None:
+    """A crash-restart between the view's commit and the app context's teardown: the
+    teardown's ROLLBACK fails on the dead socket. It must not raise (gunicorn would turn
+    the finished answer into its HTML 500), and the pool must not keep the dead
+    connection (found by `make chaos`)."""
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: a server-side kill of a connection in a transaction")
+    with app.app_context():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        killer = sa.create_engine(db.engine.url, poolclass=NullPool)
+        with killer.connect() as conn:
+            conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+            conn.commit()
+        killer.dispose()
+        # leaving the block runs the teardown: no exception may escape it
+    with app.app_context():
+        assert db.session.execute(sa.text("SELECT 1")).scalar() == 1

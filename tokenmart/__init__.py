@@ -6,14 +6,11 @@ effects (no app, no scheduler).
 
 from __future__ import annotations
 
-import logging
 import time
-import uuid
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, g, request
 from flask_smorest import Blueprint as ApiBlueprint
-from sqlalchemy import text
 
 from tokenmart.config import check_production_safety, load_config
 
@@ -52,46 +49,27 @@ def _configure_logging(app: Flask) -> None:
     """Structured (JSON) logs with the request id; INFO for our code, WARNING for libraries."""
     if app.testing:
         return
-    root = logging.getLogger()
-    if not any(isinstance(h.formatter, _JsonFormatter) for h in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(_JsonFormatter())
-        root.addHandler(handler)
-        root.setLevel(logging.WARNING)
-    for name in ("tokenmart", "jobs"):
-        logging.getLogger(name).setLevel(logging.INFO)
+    from tokenmart.core.logs import configure_logging
 
-
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        import json
-
-        from flask import has_request_context
-
-        payload = {
-            "time": self.formatTime(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "request_id": g.get("request_id", "-") if has_request_context() else "-",
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
-        return json.dumps(payload, ensure_ascii=False)
+    configure_logging()
 
 
 def _init_extensions(app: Flask) -> None:
     from tokenmart.core.i18n import compile_catalogs, select_locale, translation_directories
-    from tokenmart.core.pool import install_idle_ping
+    from tokenmart.core.pool import install_idle_ping, install_quiet_session_teardown
     from tokenmart.core.sqlite import install_sqlite_behaviour
     from tokenmart.domains import import_all_models
     from tokenmart.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
     import_all_models()
     db.init_app(app)
+    install_quiet_session_teardown(app)
     with app.app_context():
         install_sqlite_behaviour(db.engine)
         install_idle_ping(db.engine, app.config["DB_IDLE_PING_SECONDS"])
+    from tokenmart.core.replicas import init_replicas
+
+    init_replicas(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -138,10 +116,12 @@ def _register_domains(app: Flask) -> None:
 
 def _register_plumbing(app: Flask) -> None:
     from tokenmart.core.edge import refuse_hostile_input
+    from tokenmart.core.health import register_health
     from tokenmart.core.i18n import remember_language_choice
+    from tokenmart.core.logs import request_id_from
+    from tokenmart.core.metrics import register_metrics
     from tokenmart.core.sessions import WebOnlySessionInterface
     from tokenmart.core.web import register_template_helpers
-    from tokenmart.extensions import csrf, db
 
     register_template_helpers(app)
     app.session_interface = WebOnlySessionInterface()
@@ -154,7 +134,7 @@ def _register_plumbing(app: Flask) -> None:
         for key in ("api_caller", "api_user", "audit_recorded", "db_committed", "_login_user"):
             g.pop(key, None)
         refresh()
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        g.request_id = request_id_from(request.headers.get("X-Request-Id"))
         g.request_started = time.perf_counter()
         refuse_hostile_input()
         remember_language_choice()
@@ -172,13 +152,5 @@ def _register_plumbing(app: Flask) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return add_security_headers(response)
 
-    @app.get("/healthz")
-    @csrf.exempt
-    def healthz() -> Any:
-        """Up when the app can reach its database (for load balancers)."""
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 - any DB failure means "not healthy"
-            logging.getLogger(__name__).warning("healthz: database unreachable: %s", exc)
-            return jsonify({"status": "error", "database": "unreachable"}), 503
-        return jsonify({"status": "ok", "database": "ok"})
+    register_health(app)
+    register_metrics(app)

@@ -119,6 +119,32 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "API_TOKEN_IDLE_DAYS": int(os.environ.get("TOKENMART_API_TOKEN_IDLE_DAYS", "7")),
         #: a pooled connection idle longer than this is pinged before use (core.pool)
         "DB_IDLE_PING_SECONDS": float(os.environ.get("TOKENMART_DB_IDLE_PING_SECONDS", "10")),
+        #: previous secret keys, still accepted for signed cookies while they expire
+        #: (comma-separated; newest first); signing always uses SECRET_KEY. See docs/operations.md
+        "SECRET_KEY_FALLBACKS": [k.strip() for k in os.environ.get(
+            "TOKENMART_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()],
+        #: bearer token for /metrics; unset: 404 in production, open elsewhere (core.metrics)
+        "METRICS_TOKEN": os.environ.get("TOKENMART_METRICS_TOKEN") or None,
+        #: a standby scheduler retries the lock this often; takeover within this + one try
+        "SCHEDULER_LOCK_RETRY_SECONDS": float(
+            os.environ.get("TOKENMART_SCHEDULER_LOCK_RETRY_SECONDS", "15")),
+        #: `flask jobs run` serves its own /metrics here (0 = off), on SCHEDULER_METRICS_HOST
+        "SCHEDULER_METRICS_PORT": int(os.environ.get("TOKENMART_SCHEDULER_METRICS_PORT", "0")),
+        "SCHEDULER_METRICS_HOST": os.environ.get("TOKENMART_SCHEDULER_METRICS_HOST",
+                                                 "127.0.0.1"),
+        #: PostgreSQL streaming replicas for replica-safe GETs (core.replicas); ignored on SQLite
+        "DATABASE_REPLICA_URLS": [
+            normalize_database_url(u.strip())
+            for u in os.environ.get("TOKENMART_DATABASE_REPLICA_URLS", "").split(",") if u.strip()],
+        #: a replica further behind than this is skipped (checked at most once per CHECK)
+        "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("TOKENMART_REPLICA_MAX_LAG_SECONDS", "2")),
+        "REPLICA_CHECK_SECONDS": float(os.environ.get("TOKENMART_REPLICA_CHECK_SECONDS", "1")),
+        #: after a change, that user reads the primary this long (>= MAX_LAG + CHECK)
+        "REPLICA_STICKY_SECONDS": float(os.environ.get("TOKENMART_REPLICA_STICKY_SECONDS", "5")),
+        #: a replica that failed to answer is skipped this long, then tried again
+        "REPLICA_RETRY_SECONDS": float(os.environ.get("TOKENMART_REPLICA_RETRY_SECONDS", "5")),
+        "REPLICA_CONNECT_TIMEOUT_SECONDS": int(
+            os.environ.get("TOKENMART_REPLICA_CONNECT_TIMEOUT_SECONDS", "2")),
         # flask-smorest / OpenAPI
         "API_TITLE": "tokenmart",
         "API_VERSION": "v1",

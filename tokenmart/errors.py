@@ -132,6 +132,9 @@ def _plain(status: int, message: str, headers: dict[str, str] | None) -> Respons
 
 
 def _handle_domain_error(err: DomainError) -> Response:
+    from tokenmart.core.metrics import count_refusal
+
+    count_refusal(err.code)
     return error_response(err.status, err.code, err.message, err.details, err.headers)
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from tokenmart.core.api import TokenmartApi
+from tokenmart.core.replicas import RoutingSession
 
 # Stable constraint names, so migrations can address them on every database.
 NAMING_CONVENTION = {
@@ -39,7 +40,8 @@ def rate_limit_key() -> str:
     return f"ip:{get_remote_address() or request.remote_addr}"
 
 
-db = SQLAlchemy(model_class=Base)
+# RoutingSession: replica-safe GETs read a replica when one is configured (core.replicas).
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

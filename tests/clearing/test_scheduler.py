@@ -84,8 +84,8 @@ def test_two_scheduler_processes_run_the_clearing_job_once(
 
     procs = [Proc(database_url), Proc(database_url)]
     try:
-        wait_until(lambda: sum(p.said("scheduler lock taken") for p in procs) == 1
-                   and sum(p.said("stays idle") for p in procs) == 1
+        wait_until(lambda: sum(p.said("scheduler active") for p in procs) == 1
+                   and sum(p.said("scheduler standby") for p in procs) == 1
                    and sum(p.said(f"job {JOB} done") for p in procs) == 1)
     finally:
         for p in procs:
@@ -95,7 +95,7 @@ def test_two_scheduler_processes_run_the_clearing_job_once(
 
             (INSTANCE_DIR / (Path(sa.make_url(database_url).database or "").name
                              + ".scheduler.lock")).unlink(missing_ok=True)
-    winner = next(p for p in procs if p.said("scheduler lock taken"))
+    winner = next(p for p in procs if p.said("scheduler active"))
     idle = next(p for p in procs if p is not winner)
     assert winner.said(f"job {JOB} done") == 1, winner.lines
     assert idle.said(f"job {JOB}") == 0, idle.lines

@@ -45,3 +45,34 @@ def install_idle_ping(engine: Engine, idle_seconds: float) -> None:
             raise sa.exc.DisconnectionError(f"idle connection is dead: {exc}") from exc
         finally:
             cursor.close()
+
+
+def install_quiet_session_teardown(app: Any) -> None:
+    """End each app context's session without letting a dead connection escape.
+
+    Flask-SQLAlchemy's own teardown calls `session.remove()`, whose ROLLBACK raises when
+    the database dropped the connection after the response was built (a crash-restart
+    between the view's commit and the teardown). The exception then escapes the app and
+    gunicorn replaces a finished answer — possibly of a committed write — with its HTML
+    500 (found by `make chaos`). Registered after `db.init_app`, this runs first
+    (teardowns run in reverse order): it removes the session itself and, on a database
+    error, invalidates the session's connections so the pool discards them; the later
+    `remove()` then has nothing left to do.
+    """
+    import logging
+
+    from tokenmart.extensions import db
+
+    log = logging.getLogger(__name__)
+
+    @app.teardown_appcontext
+    def _remove_session_quietly(_exc: BaseException | None) -> None:
+        try:
+            db.session.remove()
+        except sa.exc.DBAPIError as err:
+            log.warning("session teardown: the database connection is gone (%s); "
+                        "discarding it", err.__class__.__name__)
+            try:
+                db.session.registry().invalidate()
+            finally:
+                db.session.registry.clear()

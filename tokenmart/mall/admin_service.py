@@ -23,6 +23,7 @@ from tokenmart.mall.models import (
     REWARD_CURRENCIES,
     Redemption,
     Reward,
+    RewardStockBucket,
     VoucherCode,
 )
 
@@ -30,6 +31,8 @@ TIERS = ("member", "silver", "gold", "platinum")
 MAX_CODES_PER_UPLOAD = 10_000
 #: the largest price, stock or limit a reward takes (the API's bound too)
 MAX_AMOUNT = 100_000_000
+#: the most rows a reward's stock may be spread over (migration 0016's CHECK too)
+MAX_STOCK_BUCKETS = 64
 
 
 def _field_error(field: str, message: str) -> ValidationError:
@@ -99,6 +102,7 @@ def _snapshot(reward: Reward) -> dict[str, Any]:
     return {
         "name": reward.name, "currency": reward.currency, "price": reward.price,
         "tier_prices": reward.tier_prices, "stock": reward.stock,
+        "stock_buckets": reward.stock_buckets,
         "per_user_limit": reward.per_user_limit, "active": reward.active,
         "grant_type": reward.grant_type, "image_key": reward.image_key,
     }
@@ -122,7 +126,7 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
         name=data["name"].strip(), description=(data.get("description") or "").strip(),
         image_url=(data.get("image_url") or "").strip(), currency=data["currency"],
         price=data["price"], tier_prices=_check_tier_prices(data.get("tier_prices")),
-        stock=data.get("stock"), per_user_limit=data.get("per_user_limit"),
+        stored_stock=data.get("stock"), per_user_limit=data.get("per_user_limit"),
         starts_at=starts_at, ends_at=ends_at, active=data.get("active", True),
         grant_type=grant_type, created_at=utcnow(),
     )
@@ -131,9 +135,12 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
         _check_coupon_grant(reward, grant)
     elif grant_type == "voucher_codes":
         codes = clean_codes(grant.get("codes") or [])
-        reward.stock = 0
+        reward.stored_stock = 0
+    buckets = _check_buckets(reward, data.get("stock_buckets") or 1)
     db.session.add(reward)
     db.session.flush()
+    if buckets > 1:
+        set_stock(reward, reward.stored_stock, buckets)
     # Create the burn account with the reward, so even the first redemption of a hot
     # reward stays on the lean path (no get-or-create of a system account inside it).
     ledger.system_account_id(ledger.BURN.code, reward.currency)
@@ -143,7 +150,7 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
     return reward
 
 
-EDITABLE = ("name", "description", "image_url", "price", "stock", "per_user_limit",
+EDITABLE = ("name", "description", "image_url", "price", "per_user_limit",
             "starts_at", "ends_at", "active", "tier_prices")
 
 
@@ -151,14 +158,18 @@ def update_reward(actor_id: int, reward_id: int, data: dict[str, Any]) -> Reward
     """Change a reward's editable fields (audited). Voucher stock follows its codes."""
     reward = get_reward(reward_id)
     before = _snapshot(reward)
+    if "stock" in data or data.get("stock_buckets", reward.stock_buckets) != reward.stock_buckets:
+        if reward.grant_type == "voucher_codes" and "stock" in data:
+            raise _field_error("stock", "A voucher reward's stock is its number of unused codes.")
+        buckets = _check_buckets(reward, data.get("stock_buckets") or reward.stock_buckets)
+        total = data["stock"] if "stock" in data else _locked_stock(reward)
+        set_stock(reward, total, buckets)
     for name in EDITABLE:
         if name not in data:
             continue
         value = data[name]
         if name == "tier_prices":
             value = _check_tier_prices(value)
-        if name == "stock" and reward.grant_type == "voucher_codes":
-            raise _field_error("stock", "A voucher reward's stock is its number of unused codes.")
         if name in ("name", "description", "image_url"):
             value = (value or "").strip()
         setattr(reward, name, value)
@@ -168,6 +179,55 @@ def update_reward(actor_id: int, reward_id: int, data: dict[str, Any]) -> Reward
     audit.record(actor_id, "mall.reward.update", "reward", reward.id, before=before,
                  after=_snapshot(reward))
     return reward
+
+
+def _check_buckets(reward: Reward, buckets: Any) -> int:
+    if type(buckets) is not int or not 1 <= buckets <= MAX_STOCK_BUCKETS:
+        raise _field_error("stock_buckets",
+                           f"A whole number from 1 to {MAX_STOCK_BUCKETS}.")
+    if buckets > 1 and reward.grant_type == "voucher_codes":
+        raise _field_error("stock_buckets", "A voucher reward's stock is its codes: use 1.")
+    return buckets
+
+
+def _locked_stock(reward: Reward) -> int | None:
+    """The live stock, with its rows locked until the commit (a restock based on it)."""
+    row = db.session.execute(
+        sa.select(Reward.stored_stock, Reward.stock_buckets).where(Reward.id == reward.id)
+        .with_for_update()).one()
+    if row.stored_stock is None or row.stock_buckets <= 1:
+        return row.stored_stock
+    return sum(db.session.execute(
+        sa.select(RewardStockBucket.stock).where(RewardStockBucket.reward_id == reward.id)
+        .order_by(RewardStockBucket.bucket).with_for_update()).scalars())
+
+
+def set_stock(reward: Reward, total: int | None, buckets: int) -> None:
+    """Set the reward's stock to `total` (None: unlimited), spread over `buckets` rows.
+
+    The one place stock is written outside a redemption. Each bucket gets an equal
+    share (the first `total % buckets` one more), updated in place in bucket order, so a
+    redemption waiting on a bucket's lock sees the new count rather than a deleted row;
+    buckets past the new number are removed. With one bucket the stock lives in
+    `rewards.stock` as before. Like any "set stock to N", redemptions committed before
+    this are absorbed in N. Only flushes.
+    """
+    reward.stored_stock, reward.stock_buckets = total, buckets
+    db.session.flush()
+    keep = buckets if buckets > 1 and total is not None else 0
+    db.session.execute(sa.delete(RewardStockBucket).where(
+        RewardStockBucket.reward_id == reward.id, RewardStockBucket.bucket >= keep))
+    for bucket in range(keep):
+        assert total is not None  # noqa: S101 - keep > 0 only with a total
+        share = total // keep + (1 if bucket < total % keep else 0)
+        changed = db.session.execute(
+            sa.update(RewardStockBucket)
+            .where(RewardStockBucket.reward_id == reward.id, RewardStockBucket.bucket == bucket)
+            .values(stock=share)).rowcount
+        if not changed:
+            db.session.add(RewardStockBucket(reward_id=reward.id, bucket=bucket, stock=share))
+    db.session.flush()
+    db.session.expire(reward, ["stock"])
 
 
 def deactivate_reward(actor_id: int, reward_id: int) -> Reward:
@@ -198,7 +258,7 @@ def add_voucher_codes(
         )
         db.session.execute(
             sa.update(Reward).where(Reward.id == reward.id)
-            .values(stock=sa.func.coalesce(Reward.stock, 0) + len(new))
+            .values({Reward.stored_stock: sa.func.coalesce(Reward.stored_stock, 0) + len(new)})
         )
         db.session.refresh(reward)
     if audit_it:

@@ -53,6 +53,8 @@ class RewardForm(BaseForm):
     price_platinum = _price(_l("Platinum price"))
     stock = IntegerField(_l("Stock (empty = unlimited)"),
                          validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT)])
+    stock_buckets = IntegerField(_l("Stock buckets (1-64; more for a very popular reward)"),
+                                 default=1, validators=[Optional(), NumberRange(min=1, max=64)])
     per_user_limit = IntegerField(_l("Per-user limit (empty = none)"),
                                   validators=[Optional(), NumberRange(min=1, max=MAX_PER_USER)])
     starts_at = DateTimeLocalField(_l("Starts at"), validators=[Optional()])
