@@ -28,6 +28,7 @@ from tokenmart.accounts.schemas import (
     TokenSchema,
     UserCreatedSchema,
 )
+from tokenmart.core.api import declare_errors
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 from tokenmart.ledger.service import balances_of
@@ -47,6 +48,7 @@ def _signin_limit() -> str:
 
 
 @blp.route("/users", methods=["POST"])
+@declare_errors((409, "username_taken"))
 @public
 @limiter.limit(_register_limit)
 @blp.arguments(RegisterSchema)
@@ -62,6 +64,7 @@ def register(data: dict[str, Any]) -> Any:
 
 
 @blp.route("/auth/tokens", methods=["POST"])
+@declare_errors((401, "invalid_credentials"), (403, "account_banned"))
 @public
 @limiter.limit(_signin_limit)
 @blp.arguments(CredentialsSchema)
@@ -126,6 +129,7 @@ def update_me(data: dict[str, Any]) -> Any:
 
 
 @blp.route("/me/password", methods=["POST"])
+@declare_errors((403, "wrong_password"))
 @auth_required
 @limiter.limit(_signin_limit)
 @blp.arguments(PasswordChangeSchema)

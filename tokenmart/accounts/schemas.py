@@ -6,7 +6,10 @@ import marshmallow as ma
 
 
 class RegisterSchema(ma.Schema):
-    username = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=32))
+    # The service's own rule (accounts.service.USERNAME_RE), so the document states it.
+    username = ma.fields.String(required=True, validate=ma.validate.Regexp(
+        r"^[A-Za-z0-9_\-\u4e00-\u9fff]{3,32}$",
+        error="3-32 letters, digits, _ or - (Chinese characters allowed)."))
     password = ma.fields.String(
         required=True, load_only=True, validate=ma.validate.Length(min=8, max=256)
     )

@@ -21,6 +21,7 @@ from tokenmart.barter.schemas import (
     ReportSchema,
     ResolveSchema,
 )
+from tokenmart.core.api import declare_errors
 from tokenmart.extensions import db
 
 admin_blp = Blueprint(
@@ -46,6 +47,7 @@ def listing_reports(listing_id: int) -> Any:
 
 
 @admin_blp.route("/listings/<int:listing_id>/approve", methods=["POST"])
+@declare_errors((409, "invalid_state"))
 @admin_required_api
 @admin_blp.arguments(EmptySchema)
 @admin_blp.response(200, ListingSchema)
@@ -57,6 +59,7 @@ def approve(_data: dict[str, Any], listing_id: int) -> Any:
 
 
 @admin_blp.route("/listings/<int:listing_id>/reject", methods=["POST"])
+@declare_errors((409, "invalid_state"))
 @admin_required_api
 @admin_blp.arguments(ReasonSchema)
 @admin_blp.response(200, ListingSchema)
@@ -68,6 +71,7 @@ def reject(data: dict[str, Any], listing_id: int) -> Any:
 
 
 @admin_blp.route("/listings/<int:listing_id>/remove", methods=["POST"])
+@declare_errors((409, "invalid_state"))
 @admin_required_api
 @admin_blp.arguments(OptionalReasonSchema)
 @admin_blp.response(200, ListingSchema)
@@ -88,6 +92,7 @@ def orders(args: dict[str, Any]) -> Any:
 
 
 @admin_blp.route("/orders/<int:order_id>/resolve", methods=["POST"])
+@declare_errors((409, "invalid_state"))
 @admin_required_api
 @admin_blp.arguments(ResolveSchema)
 @admin_blp.response(200, OrderSchema)

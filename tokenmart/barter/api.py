@@ -36,10 +36,12 @@ from tokenmart.barter.schemas import (
     TraderStatsSchema,
 )
 from tokenmart.barter.search import SearchQuery, search_listings
+from tokenmart.core.api import declare_errors
 from tokenmart.core.idempotency import idempotent
 from tokenmart.core.limits import upload_limit
 from tokenmart.core.pagination import PageArgsSchema
-from tokenmart.errors import ValidationError
+from tokenmart.core.replicas import reads_replica
+from tokenmart.errors import NotFound, ValidationError
 from tokenmart.extensions import db, limiter
 
 blp = Blueprint("barter_api", __name__, url_prefix="/api/v1", description="Barter")
@@ -61,6 +63,7 @@ def _viewer() -> Any:
 @public
 @blp.arguments(BrowseArgsSchema, location="query")
 @blp.response(200, ListingPageSchema)
+@reads_replica
 def browse(args: dict[str, Any]) -> Any:
     """Active listings: keyword, category, city, price range; sorted, paginated"""
     return search_listings(SearchQuery(**args))
@@ -95,6 +98,7 @@ def get_listing(listing_id: int) -> Any:
 
 
 @blp.route("/listings/<int:listing_id>", methods=["PATCH"])
+@declare_errors((403, "not_your_listing"), (409, "invalid_state"))
 @auth_required
 @blp.arguments(ListingPatchSchema)
 @blp.response(200, ListingSchema)
@@ -106,6 +110,7 @@ def edit_listing(data: dict[str, Any], listing_id: int) -> Any:
 
 
 @blp.route("/listings/<int:listing_id>/withdraw", methods=["POST"])
+@declare_errors((403, "not_your_listing"), (409, "invalid_state"))
 @auth_required
 @blp.arguments(EmptySchema)
 @blp.response(200, ListingSchema)
@@ -117,12 +122,18 @@ def withdraw_listing(_data: dict[str, Any], listing_id: int) -> Any:
 
 
 @blp.route("/listings/<int:listing_id>/photos", methods=["POST"])
+@declare_errors((403, "not_your_listing"), (409, "invalid_state"), (409, "too_many_photos"),
+                (413, "photo_too_large"), (413, "photo_too_many_pixels"),
+                (415, "unsupported_photo"))
 @auth_required
 @limiter.limit(upload_limit)
 @blp.arguments(PhotoUploadSchema, location="files")
 @blp.response(201, PhotoSchema)
 def upload_photo(_files: dict[str, Any], listing_id: int) -> Any:
     """Add a photo (multipart field `photo`; JPEG, PNG or WebP up to 5 MB; at most 6)"""
+    extra = sorted(set(request.form) | (set(request.files) - {"photo"}))
+    if extra:  # the document allows `photo` only (found by `make fuzz`)
+        raise ValidationError(details={"fields": {name: ["Unknown field."] for name in extra}})
     upload = request.files.get("photo")
     if upload is None:
         raise ValidationError(details={"fields": {"photo": ["Attach a file as `photo`."]}})
@@ -135,6 +146,7 @@ def upload_photo(_files: dict[str, Any], listing_id: int) -> Any:
 
 
 @blp.route("/listings/<int:listing_id>/photos/<int:photo_id>", methods=["DELETE"])
+@declare_errors((403, "not_your_listing"), (409, "invalid_state"))
 @auth_required
 @blp.response(204)
 def delete_photo(listing_id: int, photo_id: int) -> None:
@@ -145,6 +157,7 @@ def delete_photo(listing_id: int, photo_id: int) -> None:
 
 
 @blp.route("/listings/<int:listing_id>/reports", methods=["POST"])
+@declare_errors((403, "own_listing"), (409, "already_reported"))
 @auth_required
 @blp.arguments(ReportInSchema)
 @blp.response(201, ReportSchema)
@@ -156,6 +169,7 @@ def report_listing(data: dict[str, Any], listing_id: int) -> Any:
 
 
 @blp.route("/listings/<int:listing_id>/orders", methods=["POST"])
+@declare_errors((403, "own_listing"), (409, "listing_not_available"), (409, "insufficient_balance"))
 @auth_required
 @idempotent
 @blp.arguments(OrderInSchema)
@@ -176,6 +190,7 @@ def list_orders(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/orders/<int:order_id>", methods=["GET"])
+@declare_errors((403, "not_your_order"))
 @auth_required
 @blp.response(200, OrderSchema)
 def get_order(order_id: int) -> Any:
@@ -190,6 +205,7 @@ def _act(order_id: int, action: str, **kw: Any) -> Any:
 
 
 @blp.route("/orders/<int:order_id>/ship", methods=["POST"])
+@declare_errors((403, "not_your_order"), (409, "invalid_state"))
 @auth_required
 @blp.arguments(ShipSchema)
 @blp.response(200, OrderSchema)
@@ -199,6 +215,7 @@ def ship_order(data: dict[str, Any], order_id: int) -> Any:
 
 
 @blp.route("/orders/<int:order_id>/confirm", methods=["POST"])
+@declare_errors((403, "not_your_order"), (409, "invalid_state"))
 @auth_required
 @blp.arguments(EmptySchema)
 @blp.response(200, OrderSchema)
@@ -208,6 +225,7 @@ def confirm_order(_data: dict[str, Any], order_id: int) -> Any:
 
 
 @blp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@declare_errors((403, "not_your_order"), (409, "invalid_state"))
 @auth_required
 @blp.arguments(EmptySchema)
 @blp.response(200, OrderSchema)
@@ -217,6 +235,7 @@ def cancel_order(_data: dict[str, Any], order_id: int) -> Any:
 
 
 @blp.route("/orders/<int:order_id>/dispute", methods=["POST"])
+@declare_errors((403, "not_your_order"), (409, "invalid_state"))
 @auth_required
 @blp.arguments(DisputeSchema)
 @blp.response(200, OrderSchema)
@@ -226,6 +245,7 @@ def dispute_order(data: dict[str, Any], order_id: int) -> Any:
 
 
 @blp.route("/orders/<int:order_id>/ratings", methods=["POST"])
+@declare_errors((403, "not_your_order"), (409, "already_rated"), (409, "invalid_state"))
 @auth_required
 @blp.arguments(RatingInSchema)
 @blp.response(201, RatingSchema)
@@ -237,6 +257,7 @@ def rate_order(data: dict[str, Any], order_id: int) -> Any:
 
 
 @blp.route("/orders/<int:order_id>/messages", methods=["GET"])
+@declare_errors((403, "not_your_order"))
 @auth_required
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, MessagePageSchema)
@@ -246,6 +267,7 @@ def list_messages(args: dict[str, Any], order_id: int) -> Any:
 
 
 @blp.route("/orders/<int:order_id>/messages", methods=["POST"])
+@declare_errors((403, "not_your_order"), (409, "invalid_state"))
 @auth_required
 @blp.arguments(MessageInSchema)
 @blp.response(201, MessageSchema)
@@ -260,5 +282,9 @@ def post_message(data: dict[str, Any], order_id: int) -> Any:
 @public
 @blp.response(200, TraderStatsSchema)
 def trader_stats(user_id: int) -> Any:
-    """Swaps done and average rating of a user"""
+    """Swaps done and average rating of a user (404 for no such user, found by `make fuzz`)"""
+    from tokenmart.accounts.models import User
+
+    if db.session.get(User, user_id) is None:
+        raise NotFound("No such user.")
     return trust.trader_stats(user_id)

@@ -84,6 +84,9 @@ class ListingPageSchema(ma.Schema):
 
 
 class BrowseArgsSchema(PageArgsSchema):
+    # search cursors carry the sort key too (barter.search): opaque base64url, not ids
+    cursor = ma.fields.String(load_default=None, validate=V.Regexp(r"^[A-Za-z0-9_-]{0,200}$"),
+                              metadata={"description": "`next_cursor` of the previous page"})
     q = ma.fields.String(load_default=None, validate=V.Length(max=100))
     category = ma.fields.String(load_default=None, validate=V.OneOf(CATEGORIES))
     city = ma.fields.String(load_default=None, validate=V.Length(max=60))

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tokenmart.barter.models import Listing
+from tokenmart.core.forms import INT_MAX
 from tokenmart.core.pagination import Page
 from tokenmart.errors import ValidationError
 from tokenmart.extensions import db
@@ -49,13 +50,19 @@ def _encode(payload: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> dict[str, Any]:
+def _decode(cursor: str, *keys: str) -> dict[str, int]:
+    """The cursor's `keys`, each a whole number in the INTEGER range: a made-up cursor
+    (`{}`, `{"id": "x"}`, `{"o": 1e30}`) is a 422, never a KeyError or a database
+    overflow (a 500, found while making the OpenAPI document exact)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
         if not isinstance(value, dict):
             raise ValueError("cursor is not an object")
-        return value
+        found = {key: value.get(key) for key in keys}
+        if not all(type(v) is int and 0 <= v <= INT_MAX for v in found.values()):
+            raise ValueError("cursor values are not ids")
+        return found  # type: ignore[return-value]
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationError(
             "The cursor is not valid; start again without it.",
@@ -116,24 +123,24 @@ def search_listings(params: SearchQuery) -> Page:
     sort = params.sort or ("relevance" if terms else "newest")
     if sort == "relevance" and rank is None:
         sort = "newest"
-    cursor = _decode(params.cursor) if params.cursor else None
     limit = params.limit
 
     if sort == "relevance":
-        offset = int(cursor.get("o", 0)) if cursor else 0
+        offset = _decode(params.cursor, "o")["o"] if params.cursor else 0
         query = query.order_by(rank, Listing.id.desc()).offset(max(0, offset))
         rows = list(db.session.execute(query.limit(limit + 1)).scalars())
         more = len(rows) > limit
         return Page(rows[:limit], _encode({"o": offset + limit}) if more else None)
 
     if sort == "newest":
-        if cursor:
-            query = query.where(Listing.id < int(cursor["id"]))
+        if params.cursor:
+            query = query.where(Listing.id < _decode(params.cursor, "id")["id"])
         query = query.order_by(Listing.id.desc())
     else:
         ascending = sort == "price_asc"
-        if cursor:
-            price, last_id = int(cursor["p"]), int(cursor["id"])
+        if params.cursor:
+            cursor = _decode(params.cursor, "p", "id")
+            price, last_id = cursor["p"], cursor["id"]
             if ascending:
                 query = query.where(sa.or_(Listing.price > price,
                                            sa.and_(Listing.price == price, Listing.id > last_id)))

@@ -30,6 +30,7 @@ from tokenmart.barter.shipping import quote_shipping
 from tokenmart.barter.storage import get_storage, valid_key
 from tokenmart.barter.web import attempt, coupon_error_text, error_text, errors_into_form
 from tokenmart.core.limits import upload_limit
+from tokenmart.core.replicas import reads_replica
 from tokenmart.core.web import arg_int, arg_str, local_path
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
@@ -77,6 +78,7 @@ def profile_stats(user: Any) -> dict[str, Any]:
 
 
 @bp.get("/market")
+@reads_replica
 def browse() -> Any:
     return render_template("barter/browse.html", **_feed_context(_search_from_args()))
 

@@ -22,6 +22,7 @@ from tokenmart.clearing.schemas import (
     PeriodReportSchema,
     RejectSchema,
 )
+from tokenmart.core.api import declare_errors
 from tokenmart.core.idempotency import idempotent
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.extensions import db
@@ -42,6 +43,7 @@ def latest_period() -> Any:
 
 
 @blp.route("/cashouts", methods=["POST"])
+@declare_errors((422, "below_minimum"), (409, "cashout_pending"), (409, "insufficient_balance"))
 @auth_required
 @idempotent
 @blp.arguments(CashoutInSchema)
@@ -94,6 +96,7 @@ def close_current() -> Any:
 
 
 @admin_blp.route("/periods/<int:period_id>/margin-entries", methods=["POST"])
+@declare_errors((409, "period_cleared"))
 @admin_required_api
 @admin_blp.arguments(MarginEntryInSchema)
 @admin_blp.response(201, MarginEntrySchema)
@@ -105,6 +108,7 @@ def add_margin_entry(data: dict[str, Any], period_id: int) -> Any:
 
 
 @admin_blp.route("/periods/<int:period_id>/clear", methods=["POST"])
+@declare_errors((409, "period_open"))
 @admin_required_api
 @admin_blp.response(200, PeriodReportSchema)
 def clear_period(period_id: int) -> Any:
@@ -122,6 +126,7 @@ def list_cashouts(args: dict[str, Any]) -> Any:
 
 
 @admin_blp.route("/cashouts/<int:cashout_id>/approve", methods=["POST"])
+@declare_errors((409, "invalid_state"))
 @admin_required_api
 @admin_blp.arguments(ApproveSchema)
 @admin_blp.response(200, CashoutSchema)
@@ -133,6 +138,7 @@ def approve_cashout(data: dict[str, Any], cashout_id: int) -> Any:
 
 
 @admin_blp.route("/cashouts/<int:cashout_id>/reject", methods=["POST"])
+@declare_errors((409, "invalid_state"))
 @admin_required_api
 @admin_blp.arguments(RejectSchema)
 @admin_blp.response(200, CashoutSchema)

@@ -21,6 +21,7 @@ import copy
 import functools
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -108,16 +109,22 @@ def _lookup(user_id: int, key: str) -> _Stored | None:
     return _Stored(*row) if row is not None else None
 
 
+#: what a key may hold (printable ASCII); the OpenAPI document states the same pattern
+KEY_PATTERN = r"^[\x20-\x7e]*[\x21-\x7e][\x20-\x7e]*$"
+_KEY_RE = re.compile(KEY_PATTERN)
+
+
 def require_key() -> str:
-    key = request.headers.get(HEADER, "").strip()
+    raw = request.headers.get(HEADER, "")
+    key = raw.strip()
     if not key:
         raise BadRequest(
             f"Send an {HEADER} header (e.g. a UUID) so a retry cannot act twice.",
             code="idempotency_key_required",
         )
-    if len(key) > MAX_KEY_LENGTH:
+    if len(raw) > MAX_KEY_LENGTH or not _KEY_RE.match(raw):
         raise BadRequest(
-            f"{HEADER} is longer than {MAX_KEY_LENGTH} characters.",
+            f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable ASCII characters (e.g. a UUID).",
             code="idempotency_key_invalid",
         )
     return key

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,22 @@ class Page:
     next_cursor: str | None
 
 
+#: what encode_cursor writes: unpadded base64url of a decimal id of 1-9 digits, first
+#: digit not 0 (3 digits make 4 characters); the OpenAPI pattern, so clients and fuzzers
+#: know a cursor they can make up
+_FIRST = "(M[Tjz]|N[DTjz]|O[DT])"
+_NEXT = "(M[DTjz]|N[DTjz]|O[DT])"
+_TRIPLE = "[AEIMQUYcgk][w-z0-5]"
+_TAIL = f"({_NEXT}[AEIMQUYcgk]?|M[AQgw]|N[AQgw]|O[AQ])"
+#: (empty means the first page). core.api documents every `cursor` field with it.
+CURSOR_PATTERN = (f"^({_FIRST}{_TRIPLE}(({_NEXT}{_TRIPLE})?{_TAIL}?|({_NEXT}{_TRIPLE}){{2}})"
+                  f"|{_FIRST}[AEIMQUYcgk]?|M[Qgw]|N[AQgw]|O[AQ])?$")
+_CURSOR_RE = re.compile(CURSOR_PATTERN)
+
+
 class PageArgsSchema(ma.Schema):
-    cursor = ma.fields.String(load_default=None)
+    cursor = ma.fields.String(load_default=None,
+                              metadata={"description": "`next_cursor` of the previous page"})
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
 
 
@@ -38,8 +53,8 @@ def decode_cursor(cursor: str) -> int:
     """The id a cursor stands for; ValidationError (422 / a 4xx page) for anything that is
     not one of ours, including ids past the INTEGER range (a 500 on SQLite otherwise)."""
     try:
-        if len(cursor) > 32:
-            raise ValueError("too long")
+        if not _CURSOR_RE.match(cursor):  # also what base64 would leniently skip over
+            raise ValueError("not a cursor")
         padded = cursor + "=" * (-len(cursor) % 4)
         value = int(base64.urlsafe_b64decode(padded.encode()).decode())
         if not 0 < value <= INT_MAX:

@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from tokenmart.accounts.auth import admin_required_api, current_api_user
+from tokenmart.core.api import declare_errors
 from tokenmart.core.idempotency import idempotent
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.coupons import campaigns_service as campaigns
@@ -64,6 +65,7 @@ def update_template(data: dict[str, Any], template_id: int) -> Any:
 
 
 @admin_blp.route("/coupon-templates/<int:template_id>/grants", methods=["POST"])
+@declare_errors((409, "template_ended"), (409, "sold_out"))
 @admin_required_api
 @idempotent
 @admin_blp.arguments(CouponGrantSchema)
@@ -77,6 +79,7 @@ def grant_template(data: dict[str, Any], template_id: int) -> Any:
 
 
 @admin_blp.route("/coupon-packs", methods=["POST"])
+@declare_errors((404, "not_found"))
 @admin_required_api
 @admin_blp.arguments(CouponPackSchema)
 @admin_blp.response(201, CouponPackSchema)
@@ -97,6 +100,7 @@ def list_packs(args: dict[str, Any]) -> Any:
 
 
 @admin_blp.route("/coupon-packs/<int:pack_id>/grants", methods=["POST"])
+@declare_errors((409, "template_ended"), (409, "sold_out"))
 @admin_required_api
 @idempotent
 @admin_blp.arguments(CouponGrantSchema)
@@ -109,6 +113,7 @@ def grant_pack(data: dict[str, Any], pack_id: int) -> Any:
 
 
 @admin_blp.route("/coupons/<string:code>/void", methods=["POST"])
+@declare_errors((409, "coupon_not_active"))
 @admin_required_api
 @admin_blp.response(200, CouponSchema)
 def void(code: str) -> Any:
@@ -119,6 +124,7 @@ def void(code: str) -> Any:
 
 
 @admin_blp.route("/campaigns", methods=["POST"])
+@declare_errors((404, "not_found"))
 @admin_required_api
 @admin_blp.arguments(CampaignSchema)
 @admin_blp.response(201, CampaignSchema)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
+from werkzeug.routing import BaseConverter
 
 from tokenmart.accounts.auth import auth_required, current_api_user, public
+from tokenmart.core.api import declare_errors
 from tokenmart.core.idempotency import idempotent
 from tokenmart.core.limits import earning_limit
 from tokenmart.core.pagination import PageArgsSchema
@@ -34,6 +36,17 @@ blp = Blueprint("coupons_api", __name__, url_prefix="/api/v1", description="Coup
 
 
 
+
+class _CouponCodeConverter(BaseConverter):
+    """A coupon code segment that is never `quote` or `redeem`, so OPTIONS and 405s on
+    /coupons/quote and /coupons/redeem list POST only (`make fuzz`, Allow header check)."""
+
+    regex = r"(?!(?:quote|redeem)$)[^/]+"
+
+
+blp.record_once(lambda state: state.app.url_map.converters.setdefault(
+    "coupon_code", _CouponCodeConverter))
+
 @blp.route("/coupon-templates", methods=["GET"])
 @public
 @blp.response(200, CouponTemplateSchema(many=True))
@@ -51,6 +64,8 @@ def claimable_packs() -> Any:
 
 
 @blp.route("/coupon-templates/<int:template_id>/claims", methods=["POST"])
+@declare_errors((409, "sold_out"), (403, "not_eligible"), (403, "limit_reached"),
+                (409, "template_ended"))
 @auth_required
 @idempotent(required=False)
 @blp.response(201, CouponSchema)
@@ -61,6 +76,8 @@ def claim(template_id: int) -> Any:
 
 
 @blp.route("/coupon-packs/<int:pack_id>/claims", methods=["POST"])
+@declare_errors((409, "sold_out"), (403, "not_eligible"), (403, "limit_reached"),
+                (409, "template_ended"))
 @auth_required
 @idempotent(required=False)
 @blp.response(201, CouponListSchema)
@@ -80,7 +97,7 @@ def my_coupons(args: dict[str, Any]) -> Any:
                                 args["limit"])
 
 
-@blp.route("/coupons/<string:code>", methods=["GET"])
+@blp.route("/coupons/<coupon_code:code>", methods=["GET"])
 @auth_required
 @blp.response(200, CouponSchema)
 def my_coupon(code: str) -> Any:
@@ -89,6 +106,7 @@ def my_coupon(code: str) -> Any:
 
 
 @blp.route("/coupons/quote", methods=["POST"])
+@declare_errors((404, "not_found"), (409, "coupon_not_active"), (422, "below_min_spend"))
 @auth_required(role="merchant")
 @blp.arguments(CouponRedeemSchema)
 @blp.response(200, CouponRedeemResultSchema)
@@ -101,6 +119,7 @@ def quote(data: dict[str, Any]) -> Any:
 
 
 @blp.route("/coupons/redeem", methods=["POST"])
+@declare_errors((404, "not_found"), (409, "coupon_not_active"), (422, "below_min_spend"))
 @auth_required(role="merchant")
 @blp.arguments(CouponRedeemSchema)
 @blp.response(200, CouponRedeemResultSchema)
@@ -123,6 +142,7 @@ def running_campaigns() -> Any:
 
 
 @blp.route("/campaigns/<int:campaign_id>/drives", methods=["POST"])
+@declare_errors((429, "drive_limit_reached"), (409, "sold_out"))
 @auth_required
 @limiter.limit(earning_limit)
 @blp.response(201, DriveSchema)
@@ -153,6 +173,7 @@ def get_drive(code: str) -> Any:
 
 
 @blp.route("/drives/<string:code>/assists", methods=["POST"])
+@declare_errors((403, "own_drive"), (409, "already_assisted"), (409, "drive_completed"), (410, "drive_expired"), (429, "assist_limit_reached"))
 @auth_required
 @limiter.limit(earning_limit)
 @blp.response(201, AssistResultSchema)

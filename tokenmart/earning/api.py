@@ -20,8 +20,10 @@ from tokenmart.accounts.auth import (
     load_api_user,
     public,
 )
+from tokenmart.core.api import declare_errors
 from tokenmart.core.clock import local_today
 from tokenmart.core.limits import earning_limit
+from tokenmart.core.replicas import reads_replica
 from tokenmart.extensions import db, limiter
 
 from . import badges, leaderboard, service, tiers
@@ -49,6 +51,7 @@ def share_payload(link: Any) -> dict[str, Any]:
 
 
 @blp.route("/checkins", methods=["POST"])
+@declare_errors((409, "already_checked_in"))
 @auth_required
 @limiter.limit(earning_limit)
 @blp.response(201, CheckinResultSchema)
@@ -74,6 +77,7 @@ def list_checkins(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/shares", methods=["POST"])
+@declare_errors((404, "not_found"))
 @auth_required
 @limiter.limit(earning_limit)
 @blp.arguments(ShareCreateSchema)
@@ -86,6 +90,7 @@ def create_share(data: dict[str, Any]) -> Any:
 
 
 @blp.route("/shares/<code>/visits", methods=["POST"])
+@declare_errors((401, "unauthorized"))
 @public
 @limiter.limit(earning_limit)
 @blp.response(201, VisitResultSchema)
@@ -108,6 +113,7 @@ def create_visit(code: str) -> Any:
 @public
 @blp.arguments(LeaderboardArgsSchema, location="query")
 @blp.response(200, LeaderboardSchema)
+@reads_replica
 def get_leaderboard(args: dict[str, Any]) -> Any:
     """This week's (or a given week's) top earners of task coins"""
     return leaderboard.weekly_leaderboard(args.get("week"))

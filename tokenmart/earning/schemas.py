@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import marshmallow as ma
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: YYYY-MM, year EARLIEST.year..LATEST.year (1970-9998), ASCII digits only
+MONTH_RE = re.compile(r"^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+                      r"-(0[1-9]|1[0-2])$")
 #: calendars and weeks outside this range make no sense and overflow `date` arithmetic
 EARLIEST, LATEST = date(1970, 1, 1), date(9998, 12, 31)
 
@@ -32,8 +35,8 @@ class CheckinResultSchema(ma.Schema):
 
 class MonthArgsSchema(ma.Schema):
     month = ma.fields.String(
-        load_default=None, validate=ma.validate.And(ma.validate.Regexp(MONTH_RE, error="Use YYYY-MM."),
-                                _month_in_range),
+        load_default=None, validate=[ma.validate.Regexp(MONTH_RE, error="Use YYYY-MM."),
+                                     _month_in_range],
         metadata={"description": "YYYY-MM; defaults to the current local month"},
     )
 
@@ -57,8 +60,40 @@ class CalendarSchema(ma.Schema):
     next_reward = ma.fields.Nested(AwardedSchema)
 
 
+class _ShareTargetKinds(ma.validate.OneOf):
+    """OneOf the share target kinds registered when it runs (domains register their own);
+    `lazy_choices` lets the OpenAPI document list them as they are when it is served."""
+
+    def __init__(self) -> None:
+        super().__init__([], error="One of: {choices}.")
+
+    @staticmethod
+    def lazy_choices() -> list[str]:
+        from .targets import share_target_kinds
+
+        return share_target_kinds()
+
+    @property  # type: ignore[override]
+    def choices(self) -> list[str]:
+        from .targets import share_target_kinds
+
+        return share_target_kinds()
+
+    @choices.setter
+    def choices(self, _value: Any) -> None:
+        pass
+
+    @property  # type: ignore[override]
+    def choices_text(self) -> str:
+        return ", ".join(self.choices)
+
+    @choices_text.setter
+    def choices_text(self, _value: Any) -> None:
+        pass
+
+
 class ShareCreateSchema(ma.Schema):
-    target_type = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20))
+    target_type = ma.fields.String(required=True, validate=_ShareTargetKinds())
     target_id = ma.fields.Integer(required=True, strict=True,
                                   validate=ma.validate.Range(min=1, max=2**31 - 1))
 
@@ -83,7 +118,9 @@ class VisitResultSchema(ma.Schema):
 
 class LeaderboardArgsSchema(ma.Schema):
     week = ma.fields.Date(load_default=None, validate=ma.validate.Range(min=EARLIEST, max=LATEST),
-                          metadata={"description": "any day of the week; default this week"})
+                          metadata={"description": "any day of the week; default this week",
+                                    # the Range's years, which a `date` format cannot say
+                                    "pattern": MONTH_RE.pattern[:-1] + "-[0-9]{2}$"})
 
 
 class LeaderRowSchema(ma.Schema):

@@ -27,6 +27,7 @@ from tokenmart.accounts.views import PROFILE_SECTIONS
 from tokenmart.core.clock import local_today
 from tokenmart.core.labels import label
 from tokenmart.core.limits import earning_limit
+from tokenmart.core.replicas import reads_replica
 from tokenmart.core.web import arg_str, local_path
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
@@ -212,6 +213,7 @@ def open_share(code: str) -> Any:
 
 
 @bp.get("/leaderboard")
+@reads_replica
 def leaderboard_page() -> Any:
     """This week's board; a signed-in reader's row is marked, and their rank shown below
     the board when they are not on it."""

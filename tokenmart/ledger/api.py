@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from tokenmart.accounts.auth import admin_required_api, auth_required, current_api_user
+from tokenmart.core.api import declare_errors
 from tokenmart.core.idempotency import idempotent
 from tokenmart.ledger import adjustments, history
 from tokenmart.ledger.schemas import (
@@ -36,6 +37,7 @@ def wallet_transactions(args: dict[str, Any]) -> Any:
 
 
 @admin_blp.route("/grants", methods=["POST"])
+@declare_errors((409, "insufficient_balance"))
 @admin_required_api
 @idempotent
 @admin_blp.arguments(GrantSchema)

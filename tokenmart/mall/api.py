@@ -15,9 +15,10 @@ from tokenmart.accounts.auth import (
     current_api_user,
     public,
 )
-from tokenmart.core.api import json_body
+from tokenmart.core.api import declare_errors, json_body
 from tokenmart.core.idempotency import idempotent
 from tokenmart.core.pagination import PageArgsSchema
+from tokenmart.core.replicas import reads_replica
 from tokenmart.extensions import db
 from tokenmart.mall import admin_service, catalog_service, redeem_service
 from tokenmart.mall.schemas import (
@@ -45,6 +46,7 @@ admin_blp = Blueprint(
 @public
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, RewardPageSchema)
+@reads_replica
 def list_rewards(args: dict[str, Any]) -> Any:
     """Rewards open for redemption now, newest first"""
     return catalog_service.list_rewards(args["cursor"], args["limit"])
@@ -53,12 +55,14 @@ def list_rewards(args: dict[str, Any]) -> Any:
 @blp.route("/rewards/<int:reward_id>", methods=["GET"])
 @public
 @blp.response(200, RewardSchema)
+@reads_replica
 def get_reward(reward_id: int) -> Any:
     """One reward open for redemption"""
     return catalog_service.get_open_reward(reward_id)
 
 
 @blp.route("/rewards/<int:reward_id>/redemptions", methods=["POST"])
+@declare_errors((409, "out_of_stock"), (409, "insufficient_balance"), (403, "limit_reached"))
 @auth_required
 @idempotent
 @json_body(RedeemSchema)
@@ -114,6 +118,7 @@ def deactivate_reward(reward_id: int) -> Any:
 
 
 @admin_blp.route("/rewards/<int:reward_id>/voucher-codes", methods=["POST"])
+@declare_errors((409, "invalid_state"))
 @admin_required_api
 @admin_blp.arguments(VoucherCodesSchema)
 @admin_blp.response(201, VoucherCodesResultSchema)
@@ -138,6 +143,7 @@ def fulfilment(args: dict[str, Any]) -> Any:
 
 
 @admin_blp.route("/redemptions/<int:redemption_id>/ship", methods=["POST"])
+@declare_errors((409, "invalid_state"))
 @admin_required_api
 @admin_blp.arguments(RedemptionShipSchema)
 @admin_blp.response(200, RedemptionSchema)

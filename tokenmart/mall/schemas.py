@@ -42,6 +42,8 @@ class RewardSchema(ma.Schema):
     price = ma.fields.Integer()
     tier_prices = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
     stock = ma.fields.Integer(allow_none=True, metadata={"description": "null is unlimited"})
+    stock_buckets = ma.fields.Integer(metadata={
+        "description": "rows the stock is spread over (1-64); stock is their sum"})
     per_user_limit = ma.fields.Integer(allow_none=True)
     starts_at = ma.fields.DateTime(allow_none=True)
     ends_at = ma.fields.DateTime(allow_none=True)
@@ -110,6 +112,9 @@ class RewardCreateSchema(ma.Schema):
     price = _positive(required=True)
     stock = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                               validate=ma.validate.Range(min=0, max=100_000_000))
+    stock_buckets = ma.fields.Integer(
+        strict=True, load_default=1, validate=ma.validate.Range(min=1, max=64),
+        metadata={"description": "spread a hot reward's stock over this many rows"})
     per_user_limit = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                        validate=ma.validate.Range(min=1, max=1_000_000))
     tier_prices = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.OneOf(TIERS)),
@@ -127,6 +132,9 @@ class RewardUpdateSchema(ma.Schema):
     price = _positive()
     stock = ma.fields.Integer(strict=True, allow_none=True,
                               validate=ma.validate.Range(min=0, max=100_000_000))
+    stock_buckets = ma.fields.Integer(
+        strict=True, validate=ma.validate.Range(min=1, max=64),
+        metadata={"description": "re-spreads the stock over this many rows"})
     per_user_limit = ma.fields.Integer(strict=True, allow_none=True,
                                        validate=ma.validate.Range(min=1, max=1_000_000))
     tier_prices = ma.fields.Dict(keys=ma.fields.String(validate=ma.validate.OneOf(TIERS)),
