@@ -16,6 +16,9 @@ ROLES = ("admin", "merchant")
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (
+        sa.Index("ix_users_attribution", "attribution_kind", "attribution_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(32), nullable=False)
@@ -39,6 +42,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: the last accepted 30-second step: a code is never accepted twice
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: the campaign or reward whose share or drive link brought this registration (analytics)
+    attribution_kind: Mapped[str | None] = mapped_column(sa.String(20))
+    attribution_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     roles_rel: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

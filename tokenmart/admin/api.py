@@ -13,6 +13,7 @@ from tokenmart.accounts.schemas import AdminUserSchema
 from tokenmart.accounts.service import get_user
 from tokenmart.admin import economy, fraud, rfm, users_service
 from tokenmart.audit import service as audit
+from tokenmart.core.api import declare_errors
 from tokenmart.core.idempotency import idempotent
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.extensions import db
@@ -71,6 +72,9 @@ class SegmentGrantArgs(ma.Schema):
     snapshot_id = ma.fields.Integer(required=True, strict=True)
     segment = ma.fields.String(required=True, validate=ma.validate.OneOf(rfm.SEGMENTS))
     template_id = ma.fields.Integer(required=True, strict=True)
+    #: share of the segment held out as a control group (analytics uplift)
+    holdout_percent = ma.fields.Integer(load_default=0, strict=True,
+                                        validate=ma.validate.Range(min=0, max=50))
 
 
 class SegmentGrantSchema(ma.Schema):
@@ -79,6 +83,8 @@ class SegmentGrantSchema(ma.Schema):
     segment = ma.fields.String()
     template_id = ma.fields.Integer()
     issued = ma.fields.Integer()
+    holdout_percent = ma.fields.Integer()
+    held_out = ma.fields.Integer()
     created_at = ma.fields.DateTime()
 
 
@@ -170,6 +176,7 @@ def get_snapshot(snapshot_id: int) -> Any:
 
 
 @blp.route("/segments/grants", methods=["POST"])
+@declare_errors((404, "not_found"))
 @admin_required_api
 @idempotent
 @blp.arguments(SegmentGrantArgs)
@@ -177,4 +184,4 @@ def get_snapshot(snapshot_id: int) -> Any:
 def grant_to_segment(data: dict[str, Any]) -> Any:
     """Grant a coupon template to every member of a segment (once per snapshot)"""
     return rfm.grant_to_segment(data["snapshot_id"], data["segment"], data["template_id"],
-                                current_api_user().id)
+                                current_api_user().id, holdout_percent=data["holdout_percent"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from tokenmart.admin.labels import SEGMENT
 from tokenmart.admin.rfm import SEGMENTS
@@ -32,3 +32,5 @@ class SegmentGrantForm(BaseForm):
                                                           for s in SEGMENTS])
     template_id = IntegerField(_l("Coupon template"),
                                validators=[DataRequired(), NumberRange(min=1, max=INT_MAX)])
+    holdout_percent = IntegerField(_l("Hold out a control group (percent of the segment)"), default=0,
+                                   validators=[Optional(), NumberRange(min=0, max=50)])

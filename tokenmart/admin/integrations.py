@@ -71,7 +71,10 @@ def young_account_assists(max_age_hours: int = 24) -> list[fraud.Finding]:
 def issue_segment_coupons(template_id: int, user_ids: sa.Select[Any], source_ref: str) -> int:
     from tokenmart.coupons.service import issue_coupons_bulk
 
-    return issue_coupons_bulk(template_id, user_ids, source="segment", source_ref=source_ref)
+    kind, _, grant_id = source_ref.partition(":")  # "segment_grant:<id>", see rfm
+    attribution = (kind, int(grant_id)) if kind == "segment_grant" and grant_id.isdigit() else None
+    return issue_coupons_bulk(template_id, user_ids, source="segment", source_ref=source_ref,
+                              attribution=attribution)
 
 
 def coupon_templates() -> list[Any]:

@@ -56,4 +56,9 @@ class SegmentGrant(db.Model):
     template_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     granted_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     issued: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    #: share of the segment held out as a control group (0-50); drawn once, see holdout_seed
+    holdout_percent: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
+    #: the seed of the draw (tokenmart.analytics.holdout), so the split is reproducible
+    holdout_seed: Mapped[int | None] = mapped_column(sa.BigInteger)
+    held_out: Mapped[int] = mapped_column(sa.Integer, default=0, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)

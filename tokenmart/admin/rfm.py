@@ -150,12 +150,21 @@ def members(snapshot_id: int, segment: str, limit: int = 50) -> list[Any]:
     ).all())
 
 
-def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id: int) -> SegmentGrant:
+def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id: int,
+                     holdout_percent: int = 0, holdout_seed: int | None = None) -> SegmentGrant:
     """Issue one coupon of `template_id` to every member of the segment, once.
 
-    A second call with the same (snapshot, segment, template) returns the first grant
-    and issues nothing. Raises NotFound / ValidationError for bad input.
+    With `holdout_percent` a random share of the segment is held out as a control group
+    that gets nothing; the split is drawn once (tokenmart.analytics.holdout), stored and
+    reproducible from the grant's seed. A second call with the same (snapshot, segment,
+    template) returns the first grant and issues nothing. Raises NotFound /
+    ValidationError for bad input.
     """
+    from tokenmart.analytics.holdout import MAX_HOLDOUT_PERCENT, draw_holdout, new_seed
+
+    if not 0 <= holdout_percent <= MAX_HOLDOUT_PERCENT:
+        raise ValidationError(details={"fields": {"holdout_percent": [
+            f"Between 0 and {MAX_HOLDOUT_PERCENT}."]}})
     if segment not in SEGMENTS:
         raise ValidationError(details={"fields": {"segment": [f"One of {', '.join(SEGMENTS)}."]}})
     if db.session.get(SegmentSnapshot, snapshot_id) is None:
@@ -169,18 +178,23 @@ def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id:
     try:
         with db.session.begin_nested():
             grant = SegmentGrant(snapshot_id=snapshot_id, segment=segment, template_id=template_id,
-                                 granted_by=actor_id, created_at=utcnow())
+                                 granted_by=actor_id, created_at=utcnow(),
+                                 holdout_percent=holdout_percent,
+                                 holdout_seed=new_seed() if holdout_seed is None else holdout_seed)
             db.session.add(grant)
             db.session.flush()
     except IntegrityError:
         return db.session.execute(existing).scalar_one()
-    user_ids = sa.select(SegmentMember.user_id).where(
+    members_ = sa.select(SegmentMember.user_id).where(
         SegmentMember.snapshot_id == snapshot_id, SegmentMember.segment == segment)
+    user_ids, grant.held_out = draw_holdout(grant.id, members_, holdout_percent,
+                                            grant.holdout_seed)
     grant.issued = bulk_coupon_issuer(template_id, user_ids, f"segment_grant:{grant.id}")
     notifications.notify_many(user_ids, "segment_coupon", {"template_id": template_id},
                               link="/coupons")
     audit.record(actor_id, "segments.grant", "segment_grant", grant.id, None,
                  {"snapshot_id": snapshot_id, "segment": segment, "template_id": template_id,
-                  "issued": grant.issued})
+                  "issued": grant.issued, "holdout_percent": holdout_percent,
+                  "held_out": grant.held_out})
     db.session.flush()
     return grant

@@ -208,7 +208,8 @@ def grant_segment() -> Any:
         return _segments_page(selected, form, 422)
     try:
         grant = rfm.grant_to_segment(form.snapshot_id.data, form.segment.data,
-                                     form.template_id.data, current_user.id)
+                                     form.template_id.data, current_user.id,
+                                     holdout_percent=form.holdout_percent.data or 0)
     except DomainError as err:
         db.session.rollback()
         flash(_error_text(err), "error")

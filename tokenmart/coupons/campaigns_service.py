@@ -262,12 +262,13 @@ def _issue_coupons(campaign: Campaign, drive: Drive, assister_id: int,
     for template_id, source in sorted(grants):
         if source == "drive":
             drive.coupon_id = issue_coupon(
-                template_id, drive.owner_id, source="drive", source_ref=drive.code
+                template_id, drive.owner_id, source="drive", source_ref=drive.code,
+                attribution=("campaign", campaign.id),
             ).id
             continue
         try:
             reward = issue_coupon(template_id, assister_id, source="assist",
-                                  source_ref=drive.code)
+                                  source_ref=drive.code, attribution=("campaign", campaign.id))
         except (SoldOut, TemplateEnded):
             reward = None  # the help still counts and coins are still paid
     return reward
@@ -282,12 +283,13 @@ def _pay_coins(campaign: Campaign, drive: Drive, assister_id: int) -> int:
     assister = db.session.get(User, assister_id)
     coins = 0
     if campaign.assist_reward_coins > 0 and assister is not None:
-        coins = apply_multiplier(campaign.assist_reward_coins, assister.tier)
+        coins = apply_multiplier(campaign.assist_reward_coins, assister.tier, assister_id)
     if coins > 0:
         ledger.transfer(
             "assist", "coin", coins, ledger.MINT, ledger.user(assister_id),
             idempotency_key=f"assist:{drive.id}:{assister_id}", actor_id=assister_id,
             details={"drive": drive.code, "campaign": campaign.title},
+            attribution=("campaign", campaign.id),
         )
         recompute_tier(assister_id)
     total = db.session.execute(

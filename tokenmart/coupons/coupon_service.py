@@ -92,7 +92,8 @@ def _window(template: CouponTemplate, now: datetime) -> tuple[datetime | None, d
 
 
 def issue_coupon(
-    template_id: int, user_id: int, *, source: str, source_ref: str | None = None
+    template_id: int, user_id: int, *, source: str, source_ref: str | None = None,
+    attribution: tuple[str, int] | None = None,
 ) -> Coupon:
     """Issue one coupon of a template to a user, whether or not users may claim it.
 
@@ -111,6 +112,8 @@ def issue_coupon(
             code=new_code(), template_id=template_id, user_id=user_id, status="active",
             source=source[:20], source_ref=source_ref, valid_from=valid_from,
             expires_at=expires_at, created_at=now,
+            attribution_kind=attribution[0] if attribution else None,
+            attribution_id=attribution[1] if attribution else None,
         )
         db.session.add(coupon)
         db.session.flush()
@@ -118,7 +121,8 @@ def issue_coupon(
 
 
 def issue_pack(
-    pack_id: int, user_id: int, *, source: str, source_ref: str | None = None
+    pack_id: int, user_id: int, *, source: str, source_ref: str | None = None,
+    attribution: tuple[str, int] | None = None,
 ) -> list[Coupon]:
     """Issue every coupon of a pack, all or nothing (any sold-out template: 409, none issued)."""
     pack = get_pack(pack_id)
@@ -127,7 +131,8 @@ def issue_pack(
         for item in pack.items:  # ordered by template id: a fixed lock order
             for _ in range(item.quantity):
                 issued.append(
-                    issue_coupon(item.template_id, user_id, source=source, source_ref=source_ref)
+                    issue_coupon(item.template_id, user_id, source=source, source_ref=source_ref,
+                                 attribution=attribution)
                 )
     return issued
 
@@ -179,7 +184,8 @@ def claim_coupon(template_id: int, user_id: int) -> Coupon:
     with db.session.begin_nested():
         if not counters.bump(f"claim:t{template.id}", user_id, template.per_user_limit):
             raise LimitReached(details={"per_user_limit": template.per_user_limit})
-        return issue_coupon(template.id, user_id, source="claim", source_ref=f"t{template.id}")
+        return issue_coupon(template.id, user_id, source="claim", source_ref=f"t{template.id}",
+                            attribution=("coupon_template", template.id))
 
 
 def claim_pack(pack_id: int, user_id: int) -> list[Coupon]:
@@ -302,6 +308,7 @@ def return_coupon(code: str) -> Coupon:
                 else_="active",
             ),
             redeemed_at=None, redeemed_by=None, order_amount_cents=None, discount_cents=None,
+            returned_at=now,
         )
         .execution_options(synchronize_session=False)
     )
@@ -376,7 +383,8 @@ def claimable_packs() -> list[CouponPack]:
 
 
 def issue_coupons_bulk(template_id: int, user_ids: sa.Select[Any], *, source: str,
-                       source_ref: str | None = None) -> int:
+                       source_ref: str | None = None,
+                       attribution: tuple[str, int] | None = None) -> int:
     """One coupon of a template for every user the SELECT yields, all or none.
 
     Set-based: one conditional stock UPDATE for all of them (409 sold_out when the
@@ -395,7 +403,9 @@ def issue_coupons_bulk(template_id: int, user_ids: sa.Select[Any], *, source: st
         db.session.execute(sa.insert(Coupon), [
             {"code": new_code(), "template_id": template_id, "user_id": uid, "status": "active",
              "source": source[:20], "source_ref": source_ref, "valid_from": valid_from,
-             "expires_at": expires_at, "created_at": now}
+             "expires_at": expires_at, "created_at": now,
+             "attribution_kind": attribution[0] if attribution else None,
+             "attribution_id": attribution[1] if attribution else None}
             for uid in ids
         ])
     return len(ids)

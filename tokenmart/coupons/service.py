@@ -1,12 +1,14 @@
 """The coupons domain's public interface: what other domains (mall, barter, admin) call.
 
-- issue_coupon(template_id, user_id, *, source, source_ref=None) -> Coupon
-- issue_pack(pack_id, user_id, *, source, source_ref=None) -> list[Coupon]
+- issue_coupon(template_id, user_id, *, source, source_ref=None, attribution=None) -> Coupon
+- issue_pack(pack_id, user_id, *, source, source_ref=None, attribution=None) -> list[Coupon]
 - quote_discount(code, user_id, order_amount_cents, *, shipping_fee_cents=0) -> int
 - redeem_coupon(code, *, order_amount_cents, redeemed_by, user_id=None,
   shipping_fee_cents=0) -> tuple[Coupon, int]
 - return_coupon(code) -> Coupon
-- issue_coupons_bulk(template_id, select_of_user_ids, *, source, source_ref=None) -> int
+- issue_coupons_bulk(template_id, select_of_user_ids, *, source, source_ref=None,
+  attribution=None) -> int
+  (attribution: (kind, id) of the campaign, template, reward, card or grant that caused it)
 - coupon_json(coupon) -> {id, code, template_id, name, kind, value, status, expires_at}
 
 All only flush (the caller commits) and leave nothing applied when they raise.

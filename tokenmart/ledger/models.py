@@ -48,6 +48,9 @@ class Account(db.Model):
 
 class LedgerTransaction(db.Model):
     __tablename__ = "ledger_transactions"
+    __table_args__ = (
+        sa.Index("ix_ledger_transactions_attribution", "attribution_kind", "attribution_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: what caused it: checkin, share, assist, redemption, escrow, release, refund, ...
@@ -61,6 +64,9 @@ class LedgerTransaction(db.Model):
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, nullable=False, index=True
     )
+    #: what caused it (analytics): campaign | coupon_template | reward | card | segment_grant
+    attribution_kind: Mapped[str | None] = mapped_column(sa.String(20))
+    attribution_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     entries: Mapped[list[Entry]] = relationship(back_populates="transaction", lazy="selectin")
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from tokenmart.core import rawsql
 from tokenmart.core.clock import utcnow
+from tokenmart.core.metrics import count_posting
 from tokenmart.errors import InsufficientBalance
 from tokenmart.extensions import db
 from tokenmart.ledger.models import CURRENCIES, Account, Entry
@@ -173,8 +174,12 @@ def post(
     notify: bool = True,
     at: datetime | None = None,
     atomic: bool = True,
+    attribution: tuple[str, int] | None = None,
 ) -> Posted:
     """Record one balanced transaction and apply it to the cached balances.
+
+    `attribution` (kind, id) names the campaign, template, reward, card or grant that
+    caused it (see tokenmart.analytics.attribution); it rides in the same INSERT.
 
     Raises InsufficientBalance when a user debit would go negative. With atomic=True
     (the default) nothing is applied then, so a caller may catch it and go on; the hot
@@ -185,9 +190,11 @@ def post(
     created_at = at or utcnow()
     details = details or {}
     if not atomic:
-        return _apply(kind, legs, actor_id, idempotency_key, memo, details, notify, created_at)
+        return _apply(kind, legs, actor_id, idempotency_key, memo, details, notify, created_at,
+                      attribution)
     with db.session.begin_nested():
-        return _apply(kind, legs, actor_id, idempotency_key, memo, details, notify, created_at)
+        return _apply(kind, legs, actor_id, idempotency_key, memo, details, notify, created_at,
+                      attribution)
 
 
 # Raw SQL (core.rawsql) for the writes every posting makes: postings run on every
@@ -195,8 +202,10 @@ def post(
 # per-statement CPU was larger than the statements themselves. Both entries (or all of
 # them) go in one multi-row INSERT.
 _INSERT_TXN = rawsql.SQL("""
-    INSERT INTO ledger_transactions (kind, actor_id, idempotency_key, memo, details, created_at)
-    VALUES (:kind, :actor_id, :idempotency_key, :memo, :details, :created_at) RETURNING id""")
+    INSERT INTO ledger_transactions (kind, actor_id, idempotency_key, memo, details, created_at,
+                                     attribution_kind, attribution_id)
+    VALUES (:kind, :actor_id, :idempotency_key, :memo, :details, :created_at,
+            :attribution_kind, :attribution_id) RETURNING id""")
 _INSERT_KEYED_TXN = rawsql.SQL(_INSERT_TXN.text.replace(
     "RETURNING id", "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"))
 _TXN_BY_KEY = rawsql.SQL("SELECT id FROM ledger_transactions WHERE idempotency_key = :key")
@@ -234,12 +243,15 @@ def _apply(
     details: dict[str, Any],
     notify: bool,
     created_at: datetime,
+    attribution: tuple[str, int] | None = None,
 ) -> Posted:
     at = rawsql.db_datetime(created_at)
+    attribution_kind, attribution_id = attribution or (None, None)
     inserted = rawsql.fetchone(
         _INSERT_KEYED_TXN if idempotency_key is not None else _INSERT_TXN,
         {"kind": kind, "actor_id": actor_id, "idempotency_key": idempotency_key, "memo": memo,
-         "details": rawsql.db_json(details), "created_at": at},
+         "details": rawsql.db_json(details), "created_at": at,
+         "attribution_kind": attribution_kind, "attribution_id": attribution_id},
     )
     if inserted is None:  # this key was posted before (or by a racer that committed first)
         existing = rawsql.scalar_one(_TXN_BY_KEY, {"key": idempotency_key})
@@ -289,6 +301,7 @@ def _apply(
                 details=details,
                 memo=memo,
             )
+    count_posting(kind)  # a metric in memory, no statement
     return Posted(transaction_id=txn_id, created=True, balances=balances)
 
 

@@ -1,0 +1,1 @@
+"""Campaign analytics: attribution, funnels, cost, ROI and uplift against a holdout."""
