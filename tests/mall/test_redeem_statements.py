@@ -16,12 +16,13 @@ from tokenmart.extensions import db
 #: SELECT reward, INSERT .. ON CONFLICT (limit), then the ledger's 4 (INSERT transaction,
 #: UPDATE balance, one multi-row INSERT of both entries, INSERT notification — no
 #: savepoint: the hot path posts with atomic=False), then UPDATE stock and INSERT
-#: redemption.
-EXPECTED_SERVICE = 8
+#: redemption; plus the one SELECT of the user's membership cards (member prices, SPEC §12:
+#: one indexed query, memberships by user and status).
+EXPECTED_SERVICE = 9
 #: the whole HTTP request: 1 SELECT for the bearer token with its roles, the idempotency
-#: claim (one INSERT .. ON CONFLICT DO NOTHING), the service's 8 and the UPDATE storing
+#: claim (one INSERT .. ON CONFLICT DO NOTHING), the service's 9 and the UPDATE storing
 #: the response; SQLite adds its BEGIN IMMEDIATE. COMMIT is not a cursor statement.
-EXPECTED_HTTP = {"postgresql": 11, "sqlite": 12}
+EXPECTED_HTTP = {"postgresql": 12, "sqlite": 13}
 
 
 @contextmanager

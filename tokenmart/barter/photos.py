@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tokenmart.barter.models import ListingPhoto
 from tokenmart.barter.settings import setting
-from tokenmart.barter.storage import get_storage
+from tokenmart.barter.storage import get_storage, valid_key
 from tokenmart.errors import Conflict, DomainError, NotFound, ValidationError
 from tokenmart.extensions import db
 
@@ -91,6 +91,32 @@ def prepare_photo(stream: IO[bytes]) -> Rendition:
     """Read, check and re-encode one upload, storing nothing (raises as process_image,
     or 422 for an empty file)."""
     return process_image(_read_limited(stream))
+
+
+def store_picture(prefix: str, owner_id: int, stream: IO[bytes]) -> tuple[str, str]:
+    """Check, re-encode and store one upload of another domain's picture (a reward's, a
+    cause's) under `<prefix><owner id>/<random>`; returns (display key, thumbnail key).
+
+    The one pipeline for every picture in the app: one byte and pixel limit, one set of
+    errors (PhotoTooLarge 413, UnsupportedPhoto 415, ValidationError for an empty file),
+    raised before anything is stored. Keys are random and never reused, so a served
+    image may be cached forever and a replaced one never shows stale.
+    """
+    rendition = prepare_photo(stream)
+    token = secrets.token_hex(12)
+    display_key = f"{prefix}{owner_id}/{token}.jpg"
+    thumb_key = f"{prefix}{owner_id}/{token}_t.jpg"
+    storage = get_storage()
+    storage.save(display_key, rendition.display)
+    storage.save(thumb_key, rendition.thumb)
+    return display_key, thumb_key
+
+
+def load_picture(prefix: str, key: str) -> bytes | None:
+    """A stored picture by key, only when the key is one of `prefix`'s own."""
+    if not (key.startswith(prefix) and valid_key(key)):
+        return None
+    return get_storage().load(key)
 
 
 def prepare_photos(uploads: list[tuple[str, IO[bytes]]]) -> list[Rendition]:

@@ -35,6 +35,7 @@ COUPON_SOURCE = define("coupon_source", {
     "assist": _l("Thanks for helping a friend"),
     "redemption": _l("From the points mall"),
     "segment": _l("A gift for members like you"),
+    "membership": _l("A benefit of your membership card"),
 })
 
 DRIVE_STATUS = define("drive_status", {

@@ -18,7 +18,7 @@ DRIVE_STATUSES = ("open", "completed", "expired")
 TIERS = ("member", "silver", "gold", "platinum")
 #: why a coupon was issued (Coupon.source); every issuer passes one of these, and each
 #: has a label in tokenmart.coupons.labels (tests/coupons/test_labels.py checks both)
-COUPON_SOURCES = ("claim", "grant", "drive", "assist", "redemption", "segment")
+COUPON_SOURCES = ("claim", "grant", "drive", "assist", "redemption", "segment", "membership")
 
 
 class CouponTemplate(TimestampMixin, db.Model):
@@ -95,6 +95,7 @@ class Coupon(TimestampMixin, db.Model):
             "status IN ('active', 'redeemed', 'expired', 'voided')", name="status"
         ),
         sa.Index("ix_coupons_status_expires_at", "status", "expires_at"),
+        sa.Index("ix_coupons_attribution", "attribution_kind", "attribution_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +115,11 @@ class Coupon(TimestampMixin, db.Model):
     redeemed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     order_amount_cents: Mapped[int | None] = mapped_column(sa.Integer)
     discount_cents: Mapped[int | None] = mapped_column(sa.Integer)
+    #: last time a redeemed coupon was given back (its order was cancelled)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: what caused it (analytics): campaign | coupon_template | reward | card | segment_grant
+    attribution_kind: Mapped[str | None] = mapped_column(sa.String(20))
+    attribution_id: Mapped[int | None] = mapped_column(sa.Integer)
     template: Mapped[CouponTemplate] = relationship(lazy="joined")
 
     @property

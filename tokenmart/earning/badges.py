@@ -87,12 +87,20 @@ def held_badges(user_id: int) -> set[str]:
     )
 
 
+#: called with (user_id, event) on every earning event (checkin, swap, assist, referral);
+#: other domains register here instead of earning importing them
+EVENT_LISTENERS: list[Callable[[int, str], None]] = []
+
+
 def award_badge_if_earned(user_id: int, event: str, **payload: Any) -> list[str]:
     """Award every badge `event` earns that the user lacks; returns the new badge codes.
 
     Each badge is awarded at most once, even when two events race (primary key).
-    Creates one "badge" notification per new badge. Only flushes.
+    Creates one "badge" notification per new badge. Only flushes. Registered
+    EVENT_LISTENERS (e.g. conditional membership cards) hear every event first.
     """
+    for listener in EVENT_LISTENERS:
+        listener(user_id, event)
     held = held_badges(user_id)
     awarded: list[str] = []
     for rule in BADGE_RULES.values():

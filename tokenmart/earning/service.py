@@ -57,14 +57,14 @@ class CheckinResult:
                 "awarded": {"coin": self.coins, "flower": self.flowers}}
 
 
-def streak_reward(streak: int, tier: str) -> tuple[int, int]:
+def streak_reward(streak: int, tier: str, user_id: int | None = None) -> tuple[int, int]:
     """(coins after the tier multiplier, bonus flowers) for streak day `streak` (1-based)."""
     cfg = current_app.config
     table = cfg["EARNING_STREAK_COINS"]
     base = table[min(streak, len(table)) - 1] if table else 0
     every = int(cfg["EARNING_STREAK_BONUS_EVERY"])
     flowers = int(cfg["EARNING_STREAK_BONUS_FLOWERS"]) if every > 0 and streak % every == 0 else 0
-    return tiers.apply_multiplier(int(base), tier), flowers
+    return tiers.apply_multiplier(int(base), tier, user_id), flowers
 
 
 def _user_tier(user_id: int) -> str:
@@ -90,7 +90,7 @@ def check_in(user_id: int, *, day: date | None = None, at: datetime | None = Non
     """
     day = day or local_today()
     streak = _streak_on(user_id, day - timedelta(days=1)) + 1
-    coins, flowers = streak_reward(streak, _user_tier(user_id))
+    coins, flowers = streak_reward(streak, _user_tier(user_id), user_id)
     row = Checkin(user_id=user_id, local_day=day, streak=streak, coins=coins, flowers=flowers)
     if at is not None:
         row.created_at = at
@@ -247,7 +247,8 @@ def record_visit(code: str, visitor_id: int | None) -> bool:
     if not _take_daily_slot(link.user_id, local_today(), SHARE_PAID_COUNTER,
                             int(cfg["EARNING_SHARE_DAILY_CAP"])):
         return False
-    coins = tiers.apply_multiplier(int(cfg["EARNING_SHARE_COINS"]), _user_tier(link.user_id))
+    coins = tiers.apply_multiplier(int(cfg["EARNING_SHARE_COINS"]), _user_tier(link.user_id),
+                                   link.user_id)
     if coins <= 0:
         return False
     posted = ledger.transfer(
@@ -269,7 +270,10 @@ _CODE_RE = re.compile(r"^[A-Za-z0-9_\-]{6,24}$")
 
 
 def _ref_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="tokenmart.ref")
+    # newest key last: itsdangerous signs with it and still accepts the previous keys
+    keys = [*reversed(current_app.config.get("SECRET_KEY_FALLBACKS") or []),
+            current_app.config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt="tokenmart.ref")
 
 
 def make_ref_token(code: str) -> str:
@@ -332,12 +336,16 @@ def pay_referral_if_due(referred_id: int) -> bool:
 
     amount = int(current_app.config["EARNING_REFERRAL_FLOWERS"])
     if amount > 0:
-        username = db.session.execute(
-            sa.select(User.username).where(User.id == referred_id)).scalar()
+        referred = db.session.execute(
+            sa.select(User.username, User.attribution_kind, User.attribution_id)
+            .where(User.id == referred_id)).one()
         ledger.transfer(
             "referral", "flower", amount, ledger.MINT, ledger.user(row.referrer_id),
             actor_id=referred_id, idempotency_key=f"referral:{referred_id}",
-            details={"username": username},
+            details={"username": referred.username},
+            # the campaign or reward whose link brought the new user pays for it (analytics)
+            attribution=((referred.attribution_kind, referred.attribution_id)
+                         if referred.attribution_kind else None),
         )
     badges.award_badge_if_earned(row.referrer_id, "referral", referred_id=referred_id)
     return True

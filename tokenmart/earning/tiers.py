@@ -7,6 +7,7 @@ earnings age out). Other domains paying task coins call `recompute_tier(user_id)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -37,9 +38,20 @@ def multiplier(tier: str) -> Decimal:
     return Decimal(str(current_app.config["EARNING_TIER_MULTIPLIERS"].get(tier, 1)))
 
 
-def apply_multiplier(base: int, tier: str) -> int:
-    """Task coins for a user of `tier`, rounded down (5 coins x 1.1 = 5)."""
-    return int((Decimal(base) * multiplier(tier)).to_integral_value(rounding=ROUND_FLOOR))
+#: extra multipliers after the tier's (membership cards register one at import): each
+#: provider(user_id) gives (numerator, denominator), applied in turn and rounded down
+MULTIPLIER_PROVIDERS: list[Callable[[int], tuple[int, int]]] = []
+
+
+def apply_multiplier(base: int, tier: str, user_id: int | None = None) -> int:
+    """Task coins for a user of `tier`, rounded down (5 coins x 1.1 = 5); with `user_id`,
+    then times each registered provider's multiplier (a card's), rounded down again."""
+    coins = int((Decimal(base) * multiplier(tier)).to_integral_value(rounding=ROUND_FLOOR))
+    if user_id is not None:
+        for provider in MULTIPLIER_PROVIDERS:
+            num, den = provider(user_id)
+            coins = coins * num // den
+    return coins
 
 
 def tier_for(coins: int) -> str:

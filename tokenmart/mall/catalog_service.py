@@ -17,7 +17,13 @@ from tokenmart.earning.targets import register_share_target
 from tokenmart.errors import NotFound
 from tokenmart.extensions import db
 from tokenmart.mall.errors import RewardNotFound
-from tokenmart.mall.models import Redemption, Reward, RewardUserCount, VoucherCode
+from tokenmart.mall.models import (
+    Redemption,
+    Reward,
+    RewardUserCount,
+    VoucherCode,
+    member_price,
+)
 
 
 def is_open(reward: Any, now: datetime) -> bool:
@@ -67,9 +73,11 @@ class PriceView:
         return self.price != self.base
 
 
-def price_view(reward: Reward, tier: str | None, balances: dict[str, int] | None) -> PriceView:
-    """The reader's price for `reward` (tier price if set) and what they are short of it."""
-    price = reward.price_for(tier)
+def price_view(reward: Reward, tier: str | None, balances: dict[str, int] | None,
+               user_id: int | None = None) -> PriceView:
+    """The reader's price for `reward` (tier price if set, then any member price) and what
+    they are short of it."""
+    price = member_price(user_id, reward.id, reward.currency, reward.price_for(tier))
     short = None
     if balances is not None:
         short = max(0, price - int(balances.get(reward.currency, 0)))

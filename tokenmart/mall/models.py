@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from tokenmart.core.clock import utcnow
 from tokenmart.core.db import UTCDateTime
@@ -24,10 +25,27 @@ def tier_price(tier_prices: dict[str, Any] | None, price: int, tier: str | None)
     return int((tier_prices or {}).get(tier or "member", price))
 
 
+#: member-price providers (membership cards register one at import), applied to the tier
+#: price: provider(user_id, reward_id, currency, price, record) -> price; `record` is True
+#: only inside a redemption, so a provider may note the use in that transaction
+PRICE_PROVIDERS: list[Callable[[int, int, str, int, bool], int]] = []
+
+
+def member_price(user_id: int | None, reward_id: int, currency: str, price: int, *,
+                 record: bool = False) -> int:
+    """The user's price after any member discount (the tier price without a user)."""
+    if user_id is not None:
+        for provider in PRICE_PROVIDERS:
+            price = provider(user_id, reward_id, currency, price, record)
+    return price
+
+
 class Reward(db.Model):
     __tablename__ = "rewards"
     __table_args__ = (
         sa.CheckConstraint("stock IS NULL OR stock >= 0", name="stock_nonnegative"),
+        sa.CheckConstraint("stock_buckets >= 1 AND stock_buckets <= 64",
+                           name="stock_buckets_range"),
         sa.CheckConstraint("price > 0", name="price_positive"),
         sa.CheckConstraint("currency IN ('flower', 'coin')", name="currency"),
         sa.CheckConstraint(
@@ -49,8 +67,14 @@ class Reward(db.Model):
     price: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
     #: {"gold": 80, ...}: a tier's own price; tiers not listed pay `price`
     tier_prices: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, nullable=False)
-    #: units left; None means unlimited. Only conditional UPDATEs change it.
-    stock: Mapped[int | None] = mapped_column(sa.Integer)
+    #: the stored `stock` column: units left (None means unlimited; only conditional
+    #: UPDATEs change it) when `stock_buckets` is 1; with more buckets it only says
+    #: "limited" and holds the total of the last restock. Read `stock` (defined below the
+    #: class): the live count either way.
+    stored_stock: Mapped[int | None] = mapped_column("stock", sa.Integer)
+    #: rows the stock is spread over (reward_stock_buckets); 1 keeps it in `rewards.stock`
+    stock_buckets: Mapped[int] = mapped_column(sa.Integer, default=1, server_default="1",
+                                               nullable=False)
     #: redemptions allowed per user over the reward's life; None means no limit
     per_user_limit: Mapped[int | None] = mapped_column(sa.Integer)
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -66,6 +90,34 @@ class Reward(db.Model):
 
     def price_for(self, tier: str | None) -> int:
         return tier_price(self.tier_prices, self.price, tier)
+
+
+class RewardStockBucket(db.Model):
+    """One slice of a hot reward's stock. A redemption takes one unit from one bucket
+    that has stock, so concurrent buyers lock different rows instead of queueing on the
+    reward's one row (redeem_service._take_stock); the reward's stock is their sum."""
+
+    __tablename__ = "reward_stock_buckets"
+    __table_args__ = (sa.CheckConstraint("stock >= 0", name="stock_nonnegative"),)
+
+    reward_id: Mapped[int] = mapped_column(sa.ForeignKey("rewards.id"), primary_key=True)
+    #: 0 .. stock_buckets - 1
+    bucket: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    stock: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+
+#: the live stock, whatever the storage: the one row's count, or the sum of the buckets
+#: (one correlated subquery, only evaluated for bucketed rewards). Read-only: changes go
+#: through admin_service.set_stock and the redemption's conditional UPDATEs.
+Reward.stock = column_property(  # type: ignore[assignment]
+    sa.case(
+        (sa.and_(Reward.stock_buckets > 1, Reward.stored_stock.is_not(None)),
+         sa.select(sa.func.coalesce(sa.func.sum(RewardStockBucket.stock), 0))
+         .where(RewardStockBucket.reward_id == Reward.id)
+         .correlate_except(RewardStockBucket).scalar_subquery()),
+        else_=Reward.stored_stock,
+    )
+)
 
 
 class VoucherCode(db.Model):

@@ -4,7 +4,8 @@
 race in the database, never in Python:
 - the per-user limit with one conditional upsert on (reward, user);
 - the debit through `ledger.transfer` (a conditional UPDATE on the user's balance);
-- the stock with `UPDATE rewards SET stock = stock - 1 WHERE ... AND stock > 0`;
+- the stock with `UPDATE rewards SET stock = stock - 1 WHERE ... AND stock > 0` (a hot
+  reward with N stock buckets: one unit from one bucket, `_take_bucket_stock`);
 - a voucher code with `UPDATE ... WHERE id = (SELECT ... FOR UPDATE SKIP LOCKED)` plus
   a unique foreign key from the redemption to the code.
 Any refusal raises a DomainError; the request edge then rolls the whole transaction
@@ -15,6 +16,8 @@ the few statements before the commit.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -26,12 +29,13 @@ from flask_babel import lazy_gettext as _l
 from tokenmart.core import rawsql
 from tokenmart.core.clock import utcnow
 from tokenmart.core.db import bump_capped_counter
-from tokenmart.errors import ValidationError
+from tokenmart.core.metrics import REDEMPTIONS, count_outcomes
+from tokenmart.errors import DomainError, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.ledger.kinds import register_kind
 from tokenmart.mall.errors import LimitReached, OutOfStock, RewardNotFound
-from tokenmart.mall.models import Redemption, RewardUserCount, tier_price
+from tokenmart.mall.models import Redemption, RewardUserCount, member_price, tier_price
 
 __all__ = ["GRANTS", "LimitReached", "OutOfStock", "RedeemResult", "RewardNotFound",
            "redeem_reward"]
@@ -50,13 +54,41 @@ register_kind(
 # all three.
 _OPEN_REWARD = rawsql.SQL("""
     SELECT id, name, currency, price, tier_prices, stock, per_user_limit, grant_type,
-           coupon_template_id, coupon_pack_id
+           coupon_template_id, coupon_pack_id, stock_buckets
     FROM rewards
     WHERE id = :id AND active = :true
       AND (starts_at IS NULL OR starts_at <= :now) AND (ends_at IS NULL OR ends_at > :now)""")
 _TAKE_STOCK = rawsql.SQL("""
     UPDATE rewards SET stock = stock - 1
     WHERE id = :id AND active = :true AND stock > 0 RETURNING stock""")
+# A hot reward keeps its stock in N bucket rows: each buyer takes a unit from the first
+# bucket with stock counting from a random one (SKIP LOCKED: never queue behind another
+# buyer), so concurrent buyers lock different rows. Finding no free bucket is not "sold
+# out": a locked bucket may be rolled back. So the same statement also says whether any
+# bucket still has committed stock; only when none has is the reward sold out, which
+# makes exactly min(stock, demand) succeed. Otherwise the buyer retries after a pause.
+# Why not wait on the locks instead: FOR UPDATE keeps its lock on a row whose re-check
+# failed (a bucket emptied meanwhile), so buyers scanning from different starts held one
+# empty bucket each while waiting for the other's: deadlocks (seen in the race test).
+# SQLite serialises writers (BEGIN IMMEDIATE), so one plain UPDATE is exact there.
+_TAKE_FROM_BUCKET = rawsql.SQL("""
+    WITH taken AS (
+        UPDATE reward_stock_buckets SET stock = stock - 1
+        WHERE reward_id = :id AND stock > 0 AND bucket = (
+            SELECT bucket FROM reward_stock_buckets WHERE reward_id = :id AND stock > 0
+            ORDER BY bucket < :start, bucket LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING stock)
+    SELECT (SELECT count(*) FROM taken),
+           EXISTS (SELECT 1 FROM reward_stock_buckets WHERE reward_id = :id AND stock > 0)""")
+_TAKE_FROM_BUCKET_SQLITE = rawsql.SQL("""
+    UPDATE reward_stock_buckets SET stock = stock - 1
+    WHERE reward_id = :id AND stock > 0 AND bucket = (
+        SELECT bucket FROM reward_stock_buckets WHERE reward_id = :id AND stock > 0
+        ORDER BY bucket < :start, bucket LIMIT 1)
+    RETURNING stock""")
+#: how long a buyer keeps retrying while every bucket with stock is locked by others
+#: (each holds it for the few statements before its commit, milliseconds)
+BUCKET_WAIT_SECONDS = 5.0
 # SKIP LOCKED lets concurrent buyers take different codes on PostgreSQL; SQLite has no
 # row locks, and BEGIN IMMEDIATE already serialises writers there.
 _TAKE_CODE = {
@@ -92,6 +124,7 @@ class _OpenReward(NamedTuple):
     grant_type: str
     coupon_template_id: int | None
     coupon_pack_id: int | None
+    stock_buckets: int
 
 
 @dataclass(frozen=True)
@@ -120,6 +153,31 @@ def _take_stock(reward_id: int) -> None:
         raise OutOfStock()
 
 
+def _take_bucket_stock(reward_id: int, buckets: int) -> None:
+    """Take one unit from one of the reward's `buckets` stock rows, or raise OutOfStock
+    (every bucket's committed stock is 0). Raises a 503 in the pathological case where
+    buckets stay locked by others for BUCKET_WAIT_SECONDS (the client retries its key)."""
+    params = {"id": reward_id, "start": random.randrange(buckets)}  # noqa: S311 - spreads load
+    if rawsql.dialect_name() != "postgresql":
+        if rawsql.fetchone(_TAKE_FROM_BUCKET_SQLITE, params) is None:
+            raise OutOfStock()
+        return
+    deadline, pause = time.monotonic() + BUCKET_WAIT_SECONDS, 0.001
+    while True:
+        taken, left = rawsql.fetchone(_TAKE_FROM_BUCKET, params) or (0, False)
+        if taken:
+            return
+        if not left:
+            raise OutOfStock()
+        if time.monotonic() > deadline:
+            raise DomainError("This reward is very busy; retry in a moment.",
+                              code="service_unavailable", status=503,
+                              headers={"Retry-After": "1"})
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
+        params["start"] = random.randrange(buckets)  # noqa: S311
+
+
 def _take_voucher_code(reward_id: int) -> tuple[int, str]:
     row = rawsql.fetchone(_TAKE_CODE[rawsql.dialect_name()],
                           {"reward_id": reward_id, "true": True, "false": False})
@@ -135,10 +193,11 @@ def _grant_coupon(
 
     if reward.coupon_pack_id is not None:
         coupons = issue_pack(reward.coupon_pack_id, user_id, source="redemption",
-                             source_ref=str(redemption_id))
+                             source_ref=str(redemption_id), attribution=("reward", reward.id))
     else:
         coupons = [issue_coupon(reward.coupon_template_id, user_id, source="redemption",
-                                source_ref=str(redemption_id))]
+                                source_ref=str(redemption_id),
+                                attribution=("reward", reward.id))]
     codes = [c.code for c in coupons]
     db.session.execute(
         sa.update(Redemption).where(Redemption.id == redemption_id)
@@ -172,6 +231,7 @@ GRANTS: dict[str, Callable[[Any, int, int, str | None], dict[str, Any]]] = {
 }
 
 
+@count_outcomes(REDEMPTIONS, "redeemed")  # tokenmart_redemptions_total by outcome
 def redeem_reward(
     reward_id: int, user_id: int, tier: str | None, shipping_address: str | None = None
 ) -> RedeemResult:
@@ -196,17 +256,23 @@ def redeem_reward(
         )
     if reward.stock is not None and reward.stock <= 0:
         raise OutOfStock()  # fast refusal once sold out; the UPDATE below is the real guard
-    price = tier_price(rawsql.from_db_json(reward.tier_prices), reward.price, tier)
+    price = member_price(user_id, reward.id, reward.currency,
+                         tier_price(rawsql.from_db_json(reward.tier_prices), reward.price, tier),
+                         record=True)
 
     if reward.per_user_limit is not None:
         _count_redemption(reward.id, user_id, reward.per_user_limit)
     posted = ledger.transfer(
         "redemption", reward.currency, price, ledger.user(user_id), ledger.BURN,
         actor_id=user_id, details={"reward_id": reward.id, "reward": reward.name},
+        attribution=("reward", reward.id),
         atomic=False,  # any refusal rolls the whole request back (see module docstring)
     )
     if reward.stock is not None:
-        _take_stock(reward.id)
+        if reward.stock_buckets > 1:
+            _take_bucket_stock(reward.id, reward.stock_buckets)
+        else:
+            _take_stock(reward.id)
     voucher_id = voucher_code = None
     if reward.grant_type == "voucher_codes":
         voucher_id, voucher_code = _take_voucher_code(reward.id)

@@ -17,6 +17,7 @@ from tokenmart.accounts.auth import admin_page
 from tokenmart.core.clock import app_timezone
 from tokenmart.core.i18n import currency_amount
 from tokenmart.core.idempotency import claim_form_key, form_result, store_form_result
+from tokenmart.core.replicas import reads_replica
 from tokenmart.core.web import arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
@@ -39,7 +40,8 @@ bp.add_app_template_global(images.reward_image_url, "reward_image_url")
 @bp.app_template_global()
 def reward_price(reward: Reward, balances: dict[str, int] | None = None) -> Any:
     """The reader's price for a reward and how much they are short (see PriceView)."""
-    return catalog_service.price_view(reward, _tier(), balances)
+    user_id = current_user.id if current_user.is_authenticated else None
+    return catalog_service.price_view(reward, _tier(), balances, user_id)
 
 
 @bp.app_template_global()
@@ -67,6 +69,7 @@ def _balances() -> dict[str, int] | None:
 
 
 @bp.get("/mall")
+@reads_replica
 def index() -> Any:
     page = catalog_service.list_rewards(arg_str("cursor", max_length=CURSOR_MAX) or None, 24)
     return render_template("mall/index.html", page=page, balances=_balances(), tier=_tier())
@@ -85,6 +88,7 @@ def image(key: str) -> Any:
 
 
 @bp.get("/mall/rewards/<int:reward_id>")
+@reads_replica
 def reward(reward_id: int) -> Any:
     # A fresh key per rendered form: both requests of a double click carry the same one.
     return _reward_page(catalog_service.get_open_reward(reward_id),
@@ -183,6 +187,7 @@ def _form_data(form: RewardForm) -> dict[str, Any]:
         "name": form.name.data, "description": form.description.data or "",
         "image_url": form.image_url.data or "", "price": form.price.data,
         "tier_prices": tier_prices, "stock": form.stock.data,
+        "stock_buckets": form.stock_buckets.data or 1,
         "per_user_limit": form.per_user_limit.data, "starts_at": _utc(form.starts_at.data),
         "ends_at": _utc(form.ends_at.data), "active": bool(form.active.data),
     }

@@ -1,0 +1,142 @@
+"""Pages: the wallet, a card page with its rules before joining, join with confirmation,
+the light card's running bill, the poster, and the back office."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from tests.coupons.helpers import login
+from tokenmart.extensions import db
+from tokenmart.membership.models import CardProgram, Membership
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def _key(html: str) -> str:
+    return re.search(r'id="key"[^>]*value="([^"]+)"|name="key"[^>]*value="([^"]+)"', html).group(0)
+
+
+def test_join_a_free_card_through_the_confirmation(app, make_user, make_card):
+    card = make_card("free", name="Sunflower", tagline="Welcome aboard",
+                     benefits={"earn_multiplier_percent": 150}, member_day=3)
+    make_user("wendy")
+    browser = login(app, "wendy")
+    page = browser.get(f"/cards/{card.id}").get_data(as_text=True)
+    assert "Sunflower" in page and "Welcome aboard" in page
+    assert "×1.5" in page and "Wednesday" in page and "Free: join once" in page
+    confirm = browser.get(f"/cards/{card.id}/join")
+    assert confirm.status_code == 200
+    html = confirm.get_data(as_text=True)
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', html).group(1)
+    resp = browser.post(f"/cards/{card.id}/join", data={"csrf_token": _csrf(html), "key": key})
+    assert resp.status_code == 302
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Membership)).scalar() == 1
+    wallet = browser.get("/cards").get_data(as_text=True)
+    assert 'data-testid="member-card"' in wallet and "Sunflower" in wallet
+
+
+def test_paid_double_submit_charges_once(app, make_user, make_card):
+    card = make_card("paid", price=100, currency="coin", validity_days=30)
+    user = make_user("double", coin=300)
+    browser = login(app, "double")
+    html = browser.get(f"/cards/{card.id}/join").get_data(as_text=True)
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', html).group(1)
+    for _ in range(2):
+        browser.post(f"/cards/{card.id}/join", data={"csrf_token": _csrf(html), "key": key})
+    from tokenmart.ledger.service import balances_of
+
+    assert balances_of(user.id)["coin"] == 200
+
+
+def test_light_card_page_shows_the_running_bill(app, make_user, make_card, five_coupon_pack):
+    from tokenmart.membership import joining
+
+    card = make_card("light", fee_cents=1000, validity_days=30,
+                     benefits={"coupon_pack_id": five_coupon_pack.id})
+    user = make_user("billy", credit=1000)
+    joining.join_card(card.id, user.id)
+    db.session.commit()
+    browser = login(app, "billy")
+    page = browser.get(f"/cards/{card.id}").get_data(as_text=True)
+    assert 'data-testid="light-bill"' in page
+    assert "¥10.00" in page and "¥0.00" in page
+
+
+def test_anonymous_sees_the_card_and_poster(app, make_card, client):
+    card = make_card("free", name="Open card")
+    page = client.get(f"/cards/{card.id}")
+    assert page.status_code == 200 and "Sign in to join" in page.get_data(as_text=True)
+    poster = client.get(f"/cards/{card.id}/poster").get_data(as_text=True)
+    assert "<svg" in poster and f"/cards/{card.id}" in poster
+    assert client.get("/cards").status_code == 302  # the wallet needs sign-in
+    closed = make_card("free", name="Closed", active=False)
+    assert client.get(f"/cards/{closed.id}").status_code == 404
+
+
+def test_member_day_banner_shows_on_that_day_only(app, make_user, make_card):
+    import time_machine
+
+    from tokenmart.membership import joining
+
+    card = make_card("free", name="Friday club", member_day=5,
+                     benefits={"member_discount_percent": 10})
+    user = make_user("fri")
+    joining.join_card(card.id, user.id)
+    db.session.commit()
+    browser = login(app, "fri")
+    from datetime import timedelta
+
+    from tokenmart.core.clock import local_now
+
+    today = local_now()
+    friday = today + timedelta(days=(5 - today.isoweekday()) % 7 or 7)  # the next Friday
+    with time_machine.travel(friday.replace(hour=12), tick=False):
+        assert 'data-testid="member-day-banner"' in browser.get("/cards").get_data(as_text=True)
+    with time_machine.travel((friday + timedelta(days=1)).replace(hour=12), tick=False):
+        assert 'data-testid="member-day-banner"' not in browser.get("/cards").get_data(as_text=True)
+
+
+def test_admin_creates_a_card_with_the_form_and_sees_members(app, admin, make_user):
+    browser = login(app, "admin")
+    html = browser.get("/admin/cards").get_data(as_text=True)
+    resp = browser.post("/admin/cards", data={
+        "csrf_token": _csrf(html), "name": "Light one", "kind": "light", "tagline": "Pay after",
+        "color": "#336699", "validity_days": "30", "fee": "10.00", "currency": "coin",
+        "condition_metric": "", "coupon_pack_id": "0", "member_day": "0", "active": "y"})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    card = db.session.execute(sa.select(CardProgram)).scalar_one()
+    assert (card.kind, card.fee_cents, card.color) == ("light", 1000, "#336699")
+    bad = browser.post("/admin/cards", data={
+        "csrf_token": _csrf(html), "name": "Paid no price", "kind": "paid", "color": "#336699",
+        "currency": "coin", "condition_metric": "", "coupon_pack_id": "0", "member_day": "0"})
+    assert bad.status_code == 422
+    assert browser.get(f"/admin/cards/{card.id}/members").status_code == 200
+    assert browser.get(f"/admin/cards/{card.id}").status_code == 200
+    make_user("plain")
+    assert login(app, "plain").get("/admin/cards").status_code == 403
+
+
+def test_mall_pages_show_the_member_price(app, make_user, make_card):
+    from flask import url_for
+
+    from tokenmart.mall import admin_service
+    from tokenmart.membership import joining
+
+    reward = admin_service.create_reward(None, {"name": "Kettle", "currency": "coin",
+                                                "price": 100, "grant": {"type": "physical"}})
+    card = make_card("free", benefits={"member_discount_percent": 20})
+    user = make_user("pricey", coin=500)
+    db.session.commit()
+    browser = login(app, "pricey")
+    with app.test_request_context():
+        reward_url, mall_url = url_for("mall.reward", reward_id=reward.id), url_for("mall.index")
+    assert "80 coins" not in browser.get(reward_url).get_data(as_text=True)
+    joining.join_card(card.id, user.id)
+    db.session.commit()
+    for url in (reward_url, mall_url):
+        page = browser.get(url).get_data(as_text=True)
+        assert "80 coins" in page and 'data-testid="base-price"' in page
