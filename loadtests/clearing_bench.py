@@ -11,6 +11,11 @@ of them), copies the database, then:
 - clears the copy with a bare set-based SQL script (the same allocation, no ORM, no
   notifications, no report) as the reference, and prints the ratio.
 It ends with `ledger verify`-style checks on the cleared database (credits sum to paid).
+
+With `--pledge-percent-of-users P` (e.g. 5) it also creates one cause holding coins
+(donated before the end, so it is cleared like a user) and gives P% of the users a 10%
+pledge to it; both paths then apply the pledges in the clearing's transaction (the
+reference with the same bare SQL), and the check includes the cause's credits.
 """
 
 from __future__ import annotations
@@ -62,7 +67,11 @@ def _ts(dt: datetime, dialect: str) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def seed(url: str, users: int) -> int:
+CAUSE_DONATED_COINS = 1_000_000  #: coins the bench cause holds at the period's end
+PLEDGE_PERCENT = 10  #: what each pledging user pledges
+
+
+def seed(url: str, users: int, pledge_pct: int = 0) -> int:
     """Fill a migrated database; returns the ended period's id."""
     engine = sa.create_engine(url)
     dialect = engine.dialect.name
@@ -112,6 +121,8 @@ def seed(url: str, users: int) -> int:
             "created_at) SELECT transaction_id, :mint, 'coin', -SUM(amount), MIN(created_at) "
             "FROM ledger_entries GROUP BY transaction_id"), {"mint": mint})
         log(f"  ledger entries in {time.perf_counter() - step:.1f}s")
+        if pledge_pct:
+            _seed_cause_and_pledges(conn, users, pledge_pct, series, before, mint)
         conn.execute(sa.text(
             "INSERT INTO periods (id, starts_at, ends_at, status, closed_early, created_at) "
             "VALUES (1, :s, :e, 'ended', FALSE, :s), (2, :e, :n, 'open', FALSE, :e)"),
@@ -130,6 +141,34 @@ def seed(url: str, users: int) -> int:
         conn.commit()
     engine.dispose()
     return 1
+
+
+def _seed_cause_and_pledges(conn: Any, users: int, pledge_pct: int, series: str, before: str,
+                            mint: int) -> None:
+    """One cause with donated coins (before the end) and pledges from pledge_pct% of users."""
+    step = time.perf_counter()
+    for currency in ("coin", "flower", "credit"):
+        conn.execute(sa.text("INSERT INTO accounts (system_code, currency) VALUES ('cause:1', :c)"),
+                     {"c": currency})
+    ids = dict(conn.execute(sa.text(
+        "SELECT currency, id FROM accounts WHERE system_code = 'cause:1'")).all())
+    conn.execute(sa.text(
+        "INSERT INTO causes (id, name, description, coin_account_id, flower_account_id, "
+        "credit_account_id, created_at) VALUES (1, 'bench cause', '', :coin, :flower, :credit, :b)"),
+        {**ids, "b": before})
+    conn.execute(sa.text(
+        "INSERT INTO ledger_transactions (id, kind, memo, details, created_at) VALUES "
+        "(5, 'adjustment', 'bench donation', '{}', :b)"), {"b": before})
+    conn.execute(sa.text(
+        "INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, created_at) "
+        "VALUES (5, :cause, 'coin', :n, :b), (5, :mint, 'coin', -:n, :b)"),
+        {"cause": ids["coin"], "mint": mint, "n": CAUSE_DONATED_COINS, "b": before})
+    every = max(1, 100 // pledge_pct)
+    conn.execute(sa.text(
+        "INSERT INTO cause_pledges (user_id, cause_id, percent, updated_at) "
+        f"SELECT i, 1, :p, :b FROM ({series}) s WHERE i % :every = 0"),  # noqa: S608
+        {"n": users, "p": PLEDGE_PERCENT, "b": before, "every": every})
+    log(f"  one cause and pledges from every {every}th user in {time.perf_counter() - step:.1f}s")
 
 
 REFERENCE_SQL = """
@@ -168,7 +207,44 @@ FROM ref_work w JOIN accounts a ON a.id = w.credit_account_id WHERE w.credit > 0
 """
 
 
-def reference(url: str) -> float:
+REFERENCE_WITH_CAUSES_SQL = REFERENCE_SQL.replace(
+    "  WHERE a.currency = 'coin' AND a.user_id IS NOT NULL AND a.balance > 0),",
+    """  WHERE a.currency = 'coin' AND a.user_id IS NOT NULL AND a.balance > 0
+  UNION ALL
+  SELECT NULL, c.coin_account_id, (SELECT CAST(SUM(e.amount) AS BIGINT) FROM ledger_entries e
+    JOIN ledger_transactions t ON t.id = e.transaction_id
+    WHERE e.account_id = c.coin_account_id AND NOT (t.created_at >= :ends AND t.kind <> 'clearing'))
+  FROM causes c),""").replace(
+    "ROW_NUMBER() OVER (ORDER BY r DESC, user_id)",
+    "ROW_NUMBER() OVER (ORDER BY r DESC, user_id IS NULL, user_id)").replace(
+    "FROM ranked r JOIN accounts c ON c.user_id = r.user_id AND c.currency = 'credit';",
+    """FROM ranked r JOIN accounts c ON c.user_id = r.user_id AND c.currency = 'credit'
+UNION ALL
+SELECT NULL, r.coin_account_id, k.credit_account_id, r.coins,
+       r.q + CASE WHEN r.rk <= r.paid - r.qsum THEN 1 ELSE 0 END
+FROM ranked r JOIN causes k ON k.coin_account_id = r.coin_account_id WHERE r.user_id IS NULL;""").replace(
+    "UPDATE accounts SET balance = accounts.balance + w.credit FROM ref_work w\n"
+    "WHERE accounts.id = w.credit_account_id AND w.credit > 0;",
+    "UPDATE accounts SET balance = accounts.balance + w.credit FROM ref_work w\n"
+    "WHERE accounts.id = w.credit_account_id AND w.credit > 0 AND w.user_id IS NOT NULL;") + """;
+CREATE TEMP TABLE ref_pledge AS
+SELECT w.user_id, w.credit_account_id, c.credit_account_id AS to_account_id,
+       w.credit * p.percent / 100 AS amount
+FROM ref_work w JOIN cause_pledges p ON p.user_id = w.user_id JOIN causes c ON c.id = p.cause_id
+WHERE w.credit * p.percent >= 100;
+UPDATE accounts SET balance = accounts.balance - p.amount FROM ref_pledge p
+WHERE accounts.id = p.credit_account_id;
+INSERT INTO ledger_transactions (id, kind, memo, details, created_at)
+VALUES (4, 'pledge', 'reference', '{}', :now);
+INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, balance_after, created_at)
+SELECT 4, p.credit_account_id, 'credit', -p.amount, a.balance, :now
+FROM ref_pledge p JOIN accounts a ON a.id = p.credit_account_id;
+INSERT INTO ledger_entries (transaction_id, account_id, currency, amount, balance_after, created_at)
+SELECT 4, to_account_id, 'credit', SUM(amount), NULL, :now FROM ref_pledge GROUP BY to_account_id
+"""
+
+
+def reference(url: str, with_causes: bool = False) -> float:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         ends = conn.execute(sa.text("SELECT ends_at FROM periods WHERE id = 1")).scalar()
@@ -180,7 +256,7 @@ def reference(url: str) -> float:
         if engine.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")  # as the app runs it
             conn.exec_driver_sql("PRAGMA cache_size=-65536")  # the same cache as the engine
-        for statement in REFERENCE_SQL.split(";"):
+        for statement in (REFERENCE_WITH_CAUSES_SQL if with_causes else REFERENCE_SQL).split(";"):
             if statement.strip():
                 step = time.perf_counter()
                 conn.execute(sa.text(statement), params)
@@ -216,17 +292,25 @@ def measure(url: str, period_id: int) -> dict[str, Any]:
         report = engine.clear_period(period_id)
         elapsed = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # credits of the clearing to every holder (users and causes; pledges only move them)
         credits = db.session.execute(sa.text(
-            "SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM ledger_entries "
-            "WHERE currency = 'credit' AND balance_after IS NOT NULL")).one()
+            "SELECT COALESCE(SUM(e.amount), 0), COUNT(*) FROM ledger_entries e "
+            "JOIN ledger_transactions t ON t.id = e.transaction_id "
+            "WHERE t.kind = 'clearing' AND e.currency = 'credit' AND e.amount > 0")).one()
+        pledged = db.session.execute(sa.text(
+            "SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e "
+            "JOIN ledger_transactions t ON t.id = e.transaction_id "
+            "WHERE t.kind = 'pledge' AND e.amount > 0")).scalar()
     return {"seconds": elapsed, "rss_before_mb": rss_before, "peak_mb": peak,
             "growth_mb": peak - rss_before, "paid_cents": report["paid_cents"],
             "participants": report["participants"], "total_coins": report["total_coins"],
-            "credit_sum": int(credits[0]), "credit_entries": int(credits[1])}
+            "credit_sum": int(credits[0]), "credit_entries": int(credits[1]),
+            "pledged_cents": int(pledged)}
 
 
-def run(db_kind: str, users: int, pg_url: str, workdir: Path) -> dict[str, Any]:
-    log(f"== {db_kind}: {users:,} users ==")
+def run(db_kind: str, users: int, pg_url: str, workdir: Path,
+        pledge_pct: int = 0) -> dict[str, Any]:
+    log(f"== {db_kind}: {users:,} users, {pledge_pct}% pledging ==")
     if db_kind == "sqlite":
         path = workdir / "clearing_bench.db"
         for suffix in ("", "-wal", "-shm"):
@@ -244,7 +328,7 @@ def run(db_kind: str, users: int, pg_url: str, workdir: Path) -> dict[str, Any]:
     migrate(url)
     log("seeding ...")
     started = time.perf_counter()
-    period_id = seed(url, users)
+    period_id = seed(url, users, pledge_pct)
     log(f"seeded in {time.perf_counter() - started:.1f}s; copying for the reference ...")
     if db_kind == "sqlite":
         for suffix in ("", "-wal", "-shm"):
@@ -256,7 +340,7 @@ def run(db_kind: str, users: int, pg_url: str, workdir: Path) -> dict[str, Any]:
         with admin.connect() as conn:
             conn.execute(sa.text("CREATE DATABASE clearing_bench_ref TEMPLATE clearing_bench"))
     log("reference: bare set-based SQL ...")
-    ref_seconds = reference(ref_url)
+    ref_seconds = reference(ref_url, with_causes=bool(pledge_pct))
     log(f"reference done in {ref_seconds:.2f}s")
     log("tokenmart: engine.clear_period in a fresh process ...")
     child = subprocess.run(  # noqa: S603
@@ -267,7 +351,8 @@ def run(db_kind: str, users: int, pg_url: str, workdir: Path) -> dict[str, Any]:
         if "clearing period" in line:
             log(line)
     result = json.loads(child.stdout.strip().splitlines()[-1])
-    ok = result["credit_sum"] == result["paid_cents"] and result["participants"] == users
+    holders = users + (1 if pledge_pct else 0)  # the bench cause holds coins too
+    ok = result["credit_sum"] == result["paid_cents"] and result["participants"] == holders
     log(f"tokenmart done in {result['seconds']:.2f}s; peak RSS {result['peak_mb']:.0f} MB, "
         f"growth {result['growth_mb']:.0f} MB; credits sum to paid: {ok}")
     log(f"ratio tokenmart / reference = {result['seconds'] / ref_seconds:.2f}")
@@ -275,7 +360,8 @@ def run(db_kind: str, users: int, pg_url: str, workdir: Path) -> dict[str, Any]:
         with admin.connect() as conn:
             conn.execute(sa.text("DROP DATABASE IF EXISTS clearing_bench_ref"))
         admin.dispose()
-    return {"db": db_kind, "users": users, "reference_s": ref_seconds, **result,
+    return {"db": db_kind, "users": users, "pledge_percent_of_users": pledge_pct,
+            "reference_s": ref_seconds, **result,
             "ratio": result["seconds"] / ref_seconds, "credits_sum_to_paid": ok}
 
 
@@ -285,13 +371,15 @@ def main() -> None:
     parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1/postgres")
     parser.add_argument("--workdir", default=tempfile.gettempdir())
+    parser.add_argument("--pledge-percent-of-users", type=int, default=0, metavar="P",
+                        help="give P%% of the users a pledge to one cause that also holds coins")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--period", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.period)))
         return
-    results = [run(kind, args.users, args.pg_url, Path(args.workdir))
+    results = [run(kind, args.users, args.pg_url, Path(args.workdir), args.pledge_percent_of_users)
                for kind in (args.db or ["sqlite", "postgresql"])]
     print(json.dumps(results, indent=2))
 

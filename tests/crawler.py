@@ -46,6 +46,7 @@ CONTENT_COLUMNS = [
     ("cashouts", "reason"), ("users", "banned_reason"), ("ledger_transactions", "memo"),
     ("api_tokens", "name"), ("redemptions", "shipping_address"),
     ("cashouts", "payout_account_name"), ("cashouts", "payout_account"),
+    ("causes", "name"), ("causes", "description"), ("cause_payouts", "reference"),
 ]
 
 HOSTILE_VALUES = [

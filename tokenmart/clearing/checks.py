@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from tokenmart.clearing.models import Cashout, Clearing
 from tokenmart.extensions import db
-from tokenmart.ledger.models import Account, Entry
+from tokenmart.ledger.models import Entry
 from tokenmart.ledger.service import system_balance
 from tokenmart.ledger.verify import Problem, register_check
 
@@ -28,11 +28,11 @@ def pending_cashouts_are_held() -> list[Problem]:
 
 @register_check
 def clearing_credits_sum_to_paid() -> list[Problem]:
-    """Each clearing's user credit entries sum to its paid_cents."""
+    """Each clearing's credit entries to holders (users, and causes' system accounts)
+    sum to its paid_cents; the one negative credit entry is the funding account's."""
     credited = (
         sa.select(Entry.transaction_id, sa.func.sum(Entry.amount).label("total"))
-        .join(Account, Account.id == Entry.account_id)
-        .where(Entry.currency == "credit", Account.user_id.is_not(None))
+        .where(Entry.currency == "credit", Entry.amount > 0)
         .group_by(Entry.transaction_id)
         .subquery()
     )

@@ -18,6 +18,13 @@ one database transaction and may be retried whole:
    SELECT with window functions into a temporary work table; debits, credits, cached
    balances and notifications are then a handful of set-based statements. No Python
    loop over users, so memory stays flat whatever the number of users.
+4. Other holders (causes) register here (`HOLDER_SOURCES`): their system coin accounts
+   are cleared like a user's coin account, as of the end, in the same allocation (ties:
+   users first, then holders by id), and their share is credited to their system credit
+   account. Pledges (`PLEDGE_SOURCES`) then move percent x credit // 100 (rounded down)
+   of each pledging user's fresh credit to the pledged account: one more INSERT ...
+   SELECT and a "pledge" ledger transaction in the same database transaction, so credits
+   to users plus credits to holders still sum exactly to `paid_cents`.
 Any error (or a crash) rolls the whole transaction back: no trace, and the next run
 clears the period once.
 """
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,7 +73,9 @@ SQLITE_CACHE_KIB = 65536  #: page cache for the clearing transaction on SQLite (
 _work_meta = sa.MetaData()
 WORK = sa.Table(
     "clearing_work", _work_meta,
-    sa.Column("user_id", sa.Integer, nullable=False),
+    #: the user; NULL for another holder (a cause), named by holder_id
+    sa.Column("user_id", sa.Integer),
+    sa.Column("holder_id", sa.Integer),
     sa.Column("coin_account_id", sa.Integer, nullable=False),
     sa.Column("credit_account_id", sa.Integer, nullable=False),
     sa.Column("coins", sa.BigInteger, nullable=False),
@@ -73,6 +83,23 @@ WORK = sa.Table(
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
+PLEDGE_WORK = sa.Table(
+    "clearing_pledge_work", _work_meta,
+    sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("credit_account_id", sa.Integer, nullable=False),
+    sa.Column("to_account_id", sa.Integer, nullable=False),
+    sa.Column("amount", sa.BigInteger, nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+#: Other coin holders cleared like users (causes). Each returns a SELECT of
+#: (holder_id, coin_account_id, credit_account_id): system accounts, no cached balance.
+HOLDER_SOURCES: list[Callable[[], sa.Select[Any]]] = []
+#: Pledges of users' credits, applied inside the clearing. Each gets the period and
+#: returns a SELECT of (user_id, to_account_id, percent) with percent 1-100, one row
+#: per user at most (across all sources).
+PLEDGE_SOURCES: list[Callable[[Period], sa.Select[Any]]] = []
 
 
 class EarlierPeriodUncleared(Conflict):
@@ -101,7 +128,10 @@ class _Progress:
 
 
 def allocation_select(ends_at: datetime, pool_cents: int, max_rate: int) -> sa.Select[Any]:
-    """Per user: coin account, credit account, coins counted, credit - in one SELECT."""
+    """Per user: coin account, credit account, coins counted, credit - in one SELECT.
+
+    With HOLDER_SOURCES registered, their holders are allocated in the same pass (rows
+    with user_id NULL, holder_id and credit_account_id set)."""
     big = sa.BigInteger
     after = (
         sa.select(Entry.account_id, sa.cast(sa.func.sum(Entry.amount), big).label("net"))
@@ -113,13 +143,38 @@ def allocation_select(ends_at: datetime, pool_cents: int, max_rate: int) -> sa.S
     )
     net = sa.func.coalesce(after.c.net, 0)
     coins = sa.cast(Account.balance - sa.case((net > 0, net), else_=0), big)
-    held = (
+    users_held = (
         sa.select(Account.user_id, Account.id.label("coin_account_id"), coins.label("coins"))
         .outerjoin(after, after.c.account_id == Account.id)
         .where(Account.currency == "coin", Account.user_id.is_not(None), Account.balance > 0)
-        .subquery("held")
     )
+    if not HOLDER_SOURCES:
+        return _with_credit_accounts(shares_select(users_held.subquery("held"), pool_cents,
+                                                   max_rate))
+    none = sa.null()
+    held = sa.union_all(
+        sa.select(users_held.subquery("users_held"), sa.cast(none, sa.Integer).label("holder_id"),
+                  sa.cast(none, sa.Integer).label("holder_credit_account_id")),
+        *(_holders_held(source(), ends_at) for source in HOLDER_SOURCES),
+    ).subquery("held")
     return _with_credit_accounts(shares_select(held, pool_cents, max_rate))
+
+
+def _holders_held(holders: sa.Select[Any], ends_at: datetime) -> sa.Select[Any]:
+    """Coins of other holders' system accounts as of `ends_at`: the sum of their entries
+    except those of non-clearing transactions dated at or after the end (the same rule as
+    users'; their coins only ever arrive outside the clearing, so none can be spent)."""
+    src = holders.subquery("holders")
+    late = sa.and_(LedgerTransaction.created_at >= ends_at, LedgerTransaction.kind != "clearing")
+    coins = (
+        sa.select(sa.cast(sa.func.coalesce(sa.func.sum(Entry.amount), 0), sa.BigInteger))
+        .join(LedgerTransaction, LedgerTransaction.id == Entry.transaction_id)
+        .where(Entry.account_id == src.c.coin_account_id, sa.not_(late))
+        .scalar_subquery()
+    )
+    return sa.select(sa.cast(sa.null(), sa.Integer).label("user_id"), src.c.coin_account_id,
+                     coins.label("coins"), src.c.holder_id,
+                     src.c.credit_account_id.label("holder_credit_account_id"))
 
 
 def shares_select(held: Any, pool_cents: int, max_rate: int) -> sa.Subquery:
@@ -127,9 +182,12 @@ def shares_select(held: Any, pool_cents: int, max_rate: int) -> sa.Subquery:
 
     paid = min(pool, floor(total x max_rate / 1000)); each share is
     floor(paid x coins / total), and the (paid - sum of floors) cents left over go one
-    each to the largest remainders, ties to the lower user id.
+    each to the largest remainders, ties to the lower user id. Other columns of `held`
+    (holder_id, ...) pass through; rows without a user (holders) rank after users on
+    equal remainders, by holder_id.
     """
     big = sa.BigInteger
+    extra = [c.name for c in held.c if c.name not in ("user_id", "coin_account_id", "coins")]
     counted = (
         sa.select(held, sa.cast(sa.func.sum(held.c.coins).over(), big).label("total"))
         .where(held.c.coins > 0)
@@ -139,22 +197,36 @@ def shares_select(held: Any, pool_cents: int, max_rate: int) -> sa.Subquery:
     pool = sa.literal(pool_cents, big)
     paid = sa.case((pool <= cap, pool), else_=cap)
     quotas = sa.select(
-        counted.c.user_id, counted.c.coin_account_id, counted.c.coins, paid.label("paid"),
+        counted.c.user_id, counted.c.coin_account_id, counted.c.coins,
+        *(counted.c[name] for name in extra), paid.label("paid"),
         share_floor(paid, counted.c.coins, counted.c.total).label("q"),
         ((paid * counted.c.coins) % counted.c.total).label("r"),
     ).subquery("quotas")
+    order: tuple[Any, ...] = (quotas.c.r.desc(), quotas.c.user_id)
+    if "holder_id" in extra:  # NULLs sort differently per database: put users first
+        order = (quotas.c.r.desc(), quotas.c.user_id.is_(None), quotas.c.user_id,
+                 quotas.c.holder_id)
     ranked = sa.select(
         quotas,
-        sa.func.row_number().over(order_by=(quotas.c.r.desc(), quotas.c.user_id)).label("rk"),
+        sa.func.row_number().over(order_by=order).label("rk"),
         sa.cast(sa.func.sum(quotas.c.q).over(), big).label("qsum"),
     ).subquery("ranked")
     bonus = sa.case((ranked.c.rk <= ranked.c.paid - ranked.c.qsum, 1), else_=0)
     return sa.select(ranked.c.user_id, ranked.c.coin_account_id, ranked.c.coins,
+                     *(ranked.c[name] for name in extra),
                      (ranked.c.q + bonus).label("credit")).subquery("shares")
 
 
 def _with_credit_accounts(shares: sa.Subquery) -> sa.Select[Any]:
     credit_account = aliased(Account, name="credit_account")
+    if "holder_id" in shares.c:  # users' credit accounts by user, holders' given
+        return (
+            sa.select(shares.c.user_id, shares.c.holder_id, shares.c.coin_account_id,
+                      sa.func.coalesce(shares.c.holder_credit_account_id, credit_account.id)
+                      .label("credit_account_id"), shares.c.coins, shares.c.credit)
+            .outerjoin(credit_account, sa.and_(credit_account.user_id == shares.c.user_id,
+                                               credit_account.currency == "credit"))
+        )
     return (
         sa.select(shares.c.user_id, shares.c.coin_account_id,
                   credit_account.id.label("credit_account_id"), shares.c.coins, shares.c.credit)
@@ -218,8 +290,10 @@ def _clear_locked(conn: Any, period_id: int, actor_id: int | None) -> dict[str, 
     WORK.create(conn)
     select = allocation_select(period.ends_at, pool,
                                int(setting("CLEARING_MAX_RATE_CENTS_PER_1000")))
-    conn.execute(sa.insert(WORK).from_select(
-        ["user_id", "coin_account_id", "credit_account_id", "coins", "credit"], select))
+    columns = ["user_id", "coin_account_id", "credit_account_id", "coins", "credit"]
+    if HOLDER_SOURCES:
+        columns.insert(1, "holder_id")
+    conn.execute(sa.insert(WORK).from_select(columns, select))
     participants, total, paid = conn.execute(sa.select(
         sa.func.count(), sa.func.coalesce(sa.func.sum(WORK.c.coins), 0),
         sa.func.coalesce(sa.func.sum(WORK.c.credit), 0))).one()
@@ -230,7 +304,7 @@ def _clear_locked(conn: Any, period_id: int, actor_id: int | None) -> dict[str, 
     txn_id = None
     if participants:
         txn_id = _post_ledger(conn, period, now, actor_id, participants, total, paid, progress)
-        notify_many(sa.select(WORK.c.user_id), "clearing", {
+        notify_many(sa.select(WORK.c.user_id).where(WORK.c.user_id.is_not(None)), "clearing", {
             "period_id": period.id, "rate": paid * 1000 // total, "paid_cents": paid,
         })
         progress.step("notified every participant")
@@ -255,20 +329,24 @@ def _post_ledger(conn: Any, period: Period, now: datetime, actor_id: int | None,
             memo="", details={"period_id": period.id}, created_at=now,
         ).returning(LedgerTransaction.id)
     ).scalar_one()
+    # Holders' system accounts keep no cached balance (NULL): only users' rows update.
+    users = participants
+    if HOLDER_SOURCES:
+        users = conn.execute(sa.select(sa.func.count()).select_from(WORK)
+                             .where(WORK.c.user_id.is_not(None))).scalar_one()
     debited = conn.execute(
         sa.update(Account)
         .where(Account.id == WORK.c.coin_account_id, Account.balance >= WORK.c.coins)
         .values(balance=Account.balance - WORK.c.coins)
     ).rowcount
-    if debited != participants:
-        raise ConcurrentChange(f"{participants - debited} coin balances changed during clearing")
+    if debited != users:
+        raise ConcurrentChange(f"{users - debited} coin balances changed during clearing")
     progress.step("debited the coins")
     _checkpoint("debited")
-    conn.execute(
-        sa.update(Account)
-        .where(Account.id == WORK.c.credit_account_id, WORK.c.credit > 0)
-        .values(balance=Account.balance + WORK.c.credit)
-    )
+    credited = sa.and_(Account.id == WORK.c.credit_account_id, WORK.c.credit > 0)
+    if HOLDER_SOURCES:  # holders' credit accounts are system accounts: entries only
+        credited = sa.and_(credited, WORK.c.user_id.is_not(None))
+    conn.execute(sa.update(Account).where(credited).values(balance=Account.balance + WORK.c.credit))
     progress.step("credited the shares")
     columns = ["transaction_id", "account_id", "currency", "amount", "balance_after", "created_at"]
     txn = sa.literal(txn_id, sa.Integer)
@@ -289,7 +367,58 @@ def _post_ledger(conn: Any, period: Period, now: datetime, actor_id: int | None,
         {**row, "transaction_id": txn_id, "balance_after": None, "created_at": now}
         for row in system_rows
     ])
+    if PLEDGE_SOURCES:
+        _apply_pledges(conn, period, now, actor_id, progress)
     return txn_id
+
+
+def _apply_pledges(conn: Any, period: Period, now: datetime, actor_id: int | None,
+                   progress: _Progress) -> None:
+    """Move each pledging user's percent of this clearing's credit (rounded down) to the
+    pledged account, as one "pledge" ledger transaction: set-based, same transaction."""
+    pledges = sa.union_all(*(source(period) for source in PLEDGE_SOURCES)).subquery("pledges")
+    PLEDGE_WORK.drop(conn, checkfirst=True)
+    PLEDGE_WORK.create(conn)
+    amount = WORK.c.credit * pledges.c.percent // 100  # integers: rounds down (>= 0)
+    conn.execute(sa.insert(PLEDGE_WORK).from_select(
+        ["user_id", "credit_account_id", "to_account_id", "amount"],
+        sa.select(WORK.c.user_id, WORK.c.credit_account_id, pledges.c.to_account_id,
+                  sa.cast(amount, sa.BigInteger))
+        .join(pledges, pledges.c.user_id == WORK.c.user_id)
+        .where(WORK.c.credit * pledges.c.percent >= 100),
+    ))
+    pledging, pledged = conn.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(PLEDGE_WORK.c.amount), 0))).one()
+    if pledging:
+        txn_id = conn.execute(
+            sa.insert(LedgerTransaction).values(
+                kind="pledge", actor_id=actor_id, idempotency_key=f"pledge:{period.id}",
+                memo="", details={"period_id": period.id}, created_at=now,
+            ).returning(LedgerTransaction.id)
+        ).scalar_one()
+        moved = conn.execute(
+            sa.update(Account)
+            .where(Account.id == PLEDGE_WORK.c.credit_account_id,
+                   Account.balance >= PLEDGE_WORK.c.amount)
+            .values(balance=Account.balance - PLEDGE_WORK.c.amount)
+        ).rowcount
+        if moved != pledging:
+            raise ConcurrentChange(f"{pledging - moved} credit balances changed during clearing")
+        columns = ["transaction_id", "account_id", "currency", "amount", "balance_after",
+                   "created_at"]
+        txn = sa.literal(txn_id, sa.Integer)
+        at = sa.literal(now, Entry.created_at.type)
+        conn.execute(sa.insert(Entry).from_select(columns, sa.select(
+            txn, PLEDGE_WORK.c.credit_account_id, sa.literal("credit"), -PLEDGE_WORK.c.amount,
+            Account.balance, at,
+        ).join(Account, Account.id == PLEDGE_WORK.c.credit_account_id)))
+        conn.execute(sa.insert(Entry).from_select(columns, sa.select(
+            txn, PLEDGE_WORK.c.to_account_id, sa.literal("credit"),
+            sa.cast(sa.func.sum(PLEDGE_WORK.c.amount), sa.BigInteger),
+            sa.cast(sa.null(), sa.BigInteger), at,
+        ).group_by(PLEDGE_WORK.c.to_account_id)))
+    PLEDGE_WORK.drop(conn)
+    progress.step(f"moved {int(pledged)} pledged cents from {int(pledging)} users")
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -1,0 +1,112 @@
+"""A person on a phone opens a cause, gives coins after confirming, and sees the progress
+change and their name among the donors; the same in Chinese; nothing scrolls sideways."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import PHONE, axe_violations, scroll_overflow, sign_in
+from tests.mall.conftest import image_bytes
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app_config(tmp_path: Path) -> dict[str, Any]:
+    """Cause images go to the test's own folder."""
+    return {"BARTER_UPLOAD_DIR": str(tmp_path / "uploads")}
+
+
+def _cause(name: str = "Trees for the hills", goal: int = 200) -> int:
+    from tokenmart.causes import causes_service
+    from tokenmart.extensions import db
+
+    cause = causes_service.create_cause(None, {"name": name, "description": "Saplings",
+                                               "goal_coins": goal})
+    causes_service.set_cause_image(None, cause.id, io.BytesIO(image_bytes("PNG")))
+    db.session.commit()
+    cause_id = cause.id
+    db.session.remove()  # the live server threads need the write lock (SQLite)
+    return cause_id
+
+
+def _donations() -> int:
+    import sqlalchemy as sa
+
+    from tokenmart.extensions import db
+
+    n = db.session.execute(sa.text("SELECT count(*) FROM cause_donations")).scalar()
+    db.session.remove()
+    return int(n)
+
+
+def test_phone_open_cause_give_and_see_progress(page: Any, make_user: Any, app: Any) -> None:
+    make_user("giver", coin=100)
+    _cause()
+    page.set_viewport_size(PHONE)
+    sign_in(page, "giver")
+    page.goto("/causes")
+    card = page.locator("[data-testid=cause-card]", has_text="Trees for the hills")
+    assert "0% of the goal of 200 coins" in card.inner_text()
+    assert scroll_overflow(page) == 0
+    card.click()
+    page.wait_for_url("**/causes/*")
+    assert "0 donors" in page.inner_text("[data-testid=donors]")
+    assert scroll_overflow(page) == 0
+    assert page.locator("[data-testid=donate]").bounding_box()["height"] >= 44
+
+    page.select_option("select[name=currency]", "coin")
+    page.fill("input[name=amount]", "50")
+    page.check("input[name=show_name]")
+    dismissed: list[str] = []
+
+    def refuse(dialog: Any) -> None:
+        dismissed.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", refuse)  # first time: the person changes their mind
+    page.click("[data-testid=donate]")
+    assert dismissed and "Gifts are final" in dismissed[0]
+    assert _donations() == 0
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-testid=donate]")
+    page.wait_for_selector(".flash")
+    assert "You gave 50 coins to Trees for the hills" in page.inner_text(".flash")
+    assert "25% of the goal of 200 coins" in page.inner_text("[data-testid=progress]")
+    assert "1 donor" in page.inner_text("[data-testid=donors]")
+    assert "giver" in page.inner_text("[data-testid=donor-names]")
+    assert "50 coins" in page.inner_text("[data-testid=balance]")
+    assert scroll_overflow(page) == 0
+    assert _donations() == 1
+
+
+def test_cause_page_has_no_serious_accessibility_problems(page: Any, make_user: Any, app: Any,
+                                                          axe_script: str) -> None:
+    make_user("reader", coin=10)
+    cause_id = _cause()
+    page.set_viewport_size(PHONE)
+    sign_in(page, "reader")
+    page.goto(f"/causes/{cause_id}")
+    assert axe_violations(page, axe_script) == []
+
+
+def test_chinese_cause_page_and_pledge(new_page: Any, make_user: Any, app: Any) -> None:
+    make_user("xiaoming")
+    _cause("山区图书角", goal=100)
+    page = new_page(locale="zh-CN")
+    page.set_viewport_size(PHONE)
+    sign_in(page, "xiaoming")
+    page.goto("/causes")
+    page.locator("[data-testid=cause-card]").first.click()
+    page.wait_for_url("**/causes/*")
+    assert "接受捐赠中" in page.inner_text("[data-testid=cause-state]")
+    page.fill("input[name=percent]", "10")
+    page.click("[data-testid=pledge]")
+    page.wait_for_selector(".flash")
+    assert "10%" in page.inner_text("[data-testid=pledge-state]")
+    assert scroll_overflow(page) == 0
