@@ -6,7 +6,7 @@ export FLASK_APP := wsgi
 
 AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: help install run test test-sqlite test-postgres lint loadtest demo clean screenshots
+.PHONY: help install run test test-sqlite test-postgres lint loadtest demo clean screenshots chaos fuzz
 
 help:  ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -37,6 +37,12 @@ lint: install  ## ruff
 
 loadtest: install  ## Redemption benchmark (PostgreSQL + SQLite) with the ledger audit
 	loadtests/bench.sh
+
+fuzz: install  ## schemathesis against the live OpenAPI document, as a user and an admin; fails on any 5xx or mismatch
+	PATH="$(abspath $(BIN)):$$PATH" scripts/fuzz.sh
+
+chaos: install  ## Bank test with a nemesis on a private PostgreSQL, then the audit (CHAOS_SECONDS=60)
+	$(BIN)/python -m loadtests.chaos --fail-on-500 --seconds $(or $(CHAOS_SECONDS),60)
 
 screenshots: install  ## Every main page at 390 and 1280 px, English and Chinese, into artifacts/screenshots/
 	$(BIN)/python scripts/screenshots.py
