@@ -74,6 +74,22 @@ def test_checkin_pays_the_card_multiplier(app, make_user, make_card, api):
     assert resp.get_json()["awarded"]["coin"] == 10  # day 1 pays 5, x2
 
 
+def test_what_today_promises_includes_the_card_multiplier(app, make_user, make_card):
+    """The Tasks page and home say what a check-in and a share will pay: with the card's
+    multiplier, as the payouts themselves."""
+    from tokenmart.earning.today import earning_today
+
+    card = make_card("free", benefits={"earn_multiplier_percent": 200})
+    user = make_user("promised")
+    before = earning_today(user.id, "bronze")
+    _join(card, user)
+    after = earning_today(user.id, "bronze")
+    assert after["checkin"]["pays"]["coin"] == 2 * before["checkin"]["pays"]["coin"]
+    share = {t["key"]: t for t in after["tasks"]}["share"]
+    share_before = {t["key"]: t for t in before["tasks"]}["share"]
+    assert share["pays"]["coin"] == 2 * share_before["pays"]["coin"]
+
+
 def test_redemption_charges_the_member_price(app, make_user, make_card, api):
     from tokenmart.mall import admin_service
 

@@ -130,7 +130,7 @@ def checkin_month(user_id: int, year: int, month: int) -> dict[str, Any]:
     today_streak = _streak_on(user_id, today)
     current = today_streak or _streak_on(user_id, today - timedelta(days=1))
     next_streak = current + 1
-    coins, flowers = streak_reward(next_streak, _user_tier(user_id))
+    coins, flowers = streak_reward(next_streak, _user_tier(user_id), user_id)
     return {
         "month": f"{year:04d}-{month:02d}",
         "days": [r.local_day for r in rows],

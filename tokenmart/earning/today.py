@@ -50,7 +50,8 @@ def earning_today(user_id: int, tier: str) -> dict[str, Any]:
         "tasks": [
             {"key": "checkin", "done": done, "pays": pays, "count": int(done), "cap": 1},
             {"key": "share", "done": paid >= cap, "count": paid, "cap": cap,
-             "pays": {"coin": tiers.apply_multiplier(int(cfg["EARNING_SHARE_COINS"]), tier),
+             "pays": {"coin": tiers.apply_multiplier(int(cfg["EARNING_SHARE_COINS"]), tier,
+                                                     user_id),
                       "flower": 0}},
             {"key": "invite", "done": invited, "count": int(invited), "cap": 1,
              "pays": {"coin": 0, "flower": int(cfg["EARNING_REFERRAL_FLOWERS"])}},
