@@ -263,3 +263,29 @@ def test_integers_default_to_the_integer_column_range(spec: dict[str, Any], clie
     param = next(p for p in spec["paths"]["/api/v1/listings"]["get"]["parameters"]
                  if p["name"] == "max_price")
     assert (param["schema"]["minimum"], param["schema"]["maximum"]) == (0, 2**31 - 1)
+
+
+def test_the_deferred_document_is_the_one_built_at_registration(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """The document is built when first read (create_app is twice as fast); it must be
+    exactly what flask-smorest builds as blueprints register."""
+    import json
+
+    from flask_smorest import Api
+
+    from tests.conftest import _base_config
+    from tokenmart import create_app
+    from tokenmart.core.api import TokenmartApi
+
+    def document() -> str:
+        app = create_app(_base_config(f"sqlite:///{tmp_path}/unused.db"))
+        return json.dumps(app.test_client().get("/api/v1/openapi.json").get_json(),
+                          sort_keys=True)
+
+    deferred = document()
+
+    def eager(self: Any, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        Api.register_blueprint(self, blp, parameters=parameters, **options)
+
+    monkeypatch.setattr(TokenmartApi, "register_blueprint", eager)
+    assert document() == deferred

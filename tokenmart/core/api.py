@@ -65,6 +65,35 @@ class TokenmartApi(Api):
     def _register_error_handlers(self) -> None:
         """tokenmart.errors registers the handlers for API and web alike."""
 
+    # The document is built when first asked for, not as blueprints register: building
+    # it is about half of `create_app`'s time (apispec resolves every schema), and most
+    # apps never serve it — a gunicorn worker until someone opens /api/docs, and each of
+    # the suite's ~1,000 test apps. The views are registered at once as usual; only
+    # their documentation waits, in registration order, until `spec` is read.
+
+    @property
+    def spec(self) -> Any:
+        pending = self.__dict__.get("_undocumented")
+        if pending:
+            self._undocumented = []  # taken first: documenting reads `spec` again
+            for blp, name, parameters in pending:
+                blp.register_views_in_doc(self, self._app, self._spec, name=name,
+                                          parameters=parameters)
+                self._spec.tag({"name": name, "description": blp.description})
+        return self.__dict__.get("_spec")
+
+    @spec.setter
+    def spec(self, value: Any) -> None:
+        self._spec = value
+        self._undocumented: list[tuple[Any, str, Any]] = []
+
+    def register_blueprint(self, blp: Any, *, parameters: Any = None, **options: Any) -> None:
+        """flask-smorest's registration, with the documentation deferred (see `spec`)."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
+
 
 def load_json_body(schema: ma.Schema) -> dict[str, Any]:
     """The request's JSON body validated by `schema`, with the errors @blp.arguments gives.
