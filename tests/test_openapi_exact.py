@@ -289,3 +289,24 @@ def test_the_deferred_document_is_the_one_built_at_registration(
 
     monkeypatch.setattr(TokenmartApi, "register_blueprint", eager)
     assert document() == deferred
+
+
+def test_fields_that_refuse_blank_text_say_so(spec: dict[str, Any], api: Any,
+                                             make_user: Any) -> None:
+    """A NotBlank field documents a pattern that needs a non-space character, so a
+    schema-valid "\\n" is never refused (`make fuzz` sent one as a tracking number)."""
+    from tokenmart.core.api import NOT_BLANK
+
+    ship = spec["paths"]["/api/v1/orders/{order_id}/ship"]["post"]
+    body = resolve(spec, ship["requestBody"]["content"]["application/json"]["schema"])
+    assert body["properties"]["tracking_no"]["pattern"] == NOT_BLANK
+    assert re.search(NOT_BLANK, "SF123") and not re.search(NOT_BLANK, "\n \u3000")
+    listing = resolve(spec, spec["paths"]["/api/v1/listings"]["post"]["requestBody"]
+                      ["content"]["application/json"]["schema"])
+    assert listing["properties"]["title"]["pattern"] == NOT_BLANK
+    seller = api(make_user("seller"))
+    response = seller.post("/api/v1/listings", json={
+        "title": "\n ", "description": "", "category": "other", "condition": "good",
+        "price": 5, "city": "Shanghai", "handover": "post"})
+    assert response.status_code == 422
+    assert "title" in response.get_json()["error"]["details"]["fields"]

@@ -15,14 +15,14 @@ from tokenmart.barter.models import (
     REPORT_REASONS,
 )
 from tokenmart.barter.search import SORTS
+from tokenmart.core.api import NotBlank
 from tokenmart.core.pagination import PageArgsSchema
 
 V = ma.validate
 
 
 def _trimmed(min_len: int, max_len: int) -> list[Any]:
-    return [V.Length(min=min_len, max=max_len),
-            V.Predicate("strip", error="Must not be blank.")]
+    return [V.Length(min=min_len, max=max_len), NotBlank()]
 
 
 class ListingInSchema(ma.Schema):

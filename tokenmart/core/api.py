@@ -298,6 +298,21 @@ ERRORS_MARK = "_tokenmart_errors"
 #: text no field of ours can hold (the edge refuses it, see core.edge): as a JSON Schema
 #: pattern, so generated "valid" strings never carry it and clients are told
 NO_CONTROL_CHARS = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+#: as NO_CONTROL_CHARS, and at least one character that is not whitespace (`NotBlank`)
+NOT_BLANK = ("^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*[^\\s\\x00-\\x1f\\x7f]"
+             "[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$")
+
+
+class NotBlank(ma.validate.Validator):
+    """Refuses a string that is empty or only whitespace; the document says so with the
+    NOT_BLANK pattern (`make fuzz` sent "\\n" as a tracking number: schema-valid, refused)."""
+
+    error = "Must not be blank."
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise ma.ValidationError(self.error)
+        return value
 #: a string path segment: no control characters and at least one character
 PATH_SEGMENT = "^[^\\x00-\\x1f\\x7f/]+$"
 
@@ -544,5 +559,6 @@ def edge_field_properties(self: Any, field: ma.fields.Field, ret: dict[str, Any]
 
         extra["pattern"] = CURSOR_PATTERN
     elif "string" in types and not ({"pattern", "enum", "format"} & set(ret)):
-        extra["pattern"] = NO_CONTROL_CHARS
+        blank_refused = any(isinstance(v, NotBlank) for v in field.validators)
+        extra["pattern"] = NOT_BLANK if blank_refused else NO_CONTROL_CHARS
     return extra
