@@ -27,16 +27,19 @@ USER_PAGES = [
     ("notifications", "/notifications"), ("leaderboard", "/leaderboard"), ("sell", "/sell"),
     ("my-listings", "/my/listings"), ("redemptions", "/mall/redemptions"),
     ("cashout", "/wallet/cashouts"), ("password", "/me/password"), ("tokens", "/me/tokens"),
-    ("two-factor", "/me/two-factor"),
+    ("two-factor", "/me/two-factor"), ("cards", "/cards"), ("causes", "/causes"),
 ]
 FOLLOW = [("listing", "/market", "/listings/"), ("reward", "/mall", "/mall/rewards/"),
-          ("drive", "/campaigns", "/d/"), ("order", "/orders", "/orders/")]
+          ("drive", "/campaigns", "/d/"), ("order", "/orders", "/orders/"),
+          ("card", "/cards", "/cards/"), ("cause", "/causes", "/causes/")]
 ADMIN_PAGES = [
     ("admin", "/admin/"), ("admin-users", "/admin/users"), ("admin-economy", "/admin/economy"),
     ("admin-fraud", "/admin/fraud"), ("admin-segments", "/admin/segments"),
     ("admin-moderation", "/admin/barter/"), ("admin-rewards", "/admin/mall/rewards"),
     ("admin-templates", "/admin/coupons/templates"), ("admin-periods", "/admin/periods"),
     ("admin-cashouts", "/admin/cashouts"), ("admin-audit", "/admin/audit"),
+    ("admin-cards", "/admin/cards"), ("admin-causes", "/admin/causes"),
+    ("admin-analytics", "/admin/analytics"),
 ]
 SIGNED_OUT = [("login", "/login"), ("register", "/register")]
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
