@@ -83,6 +83,15 @@ def new_page(browser: Any, live_server: str) -> Iterator[Any]:
         context.close()
 
 
+def follow(page: Any, selector: str) -> None:
+    """Click a link or submit button and wait for the page it leads to.
+
+    A bare click returns as soon as the event is dispatched; reading the page right after it
+    can see the old document, or an empty one mid-navigation (a flaky CI failure once)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.fill("input[name=username]", username)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import follow, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_register_sign_in_wallet_sign_out(page: Any, app: Any) -> None:
     page.wait_for_url("**/")
     assert "Welcome to tokenmart, newbie" in page.content()
 
-    page.click("[data-testid=logout]")
+    follow(page, "[data-testid=logout]")
     assert "You are signed out" in page.content()
 
     sign_in(page, "newbie", "a long password")

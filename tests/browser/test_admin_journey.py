@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.barter.conftest import LISTING, app_config  # noqa: F401 - uploads in tmp
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import follow, sign_in
 from tokenmart.extensions import db
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def test_approve_ban_and_grant_to_a_segment(page: Any, api: Any, make_user: Any,
     sign_in(page, "admin")
     page.goto("/admin/")
     assert page.title().startswith("Dashboard · Back office")
-    page.click("nav.subnav >> text=Moderation and disputes")
+    follow(page, "nav.subnav >> text=Moderation and disputes")
     assert "Vintage radio" in page.content()
     page.click("[data-testid^=approve-]")
     page.wait_for_selector("text=Approved.")

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, axe_violations, scroll_overflow, sign_in
+from tests.browser.conftest import (
+    PHONE,
+    axe_violations,
+    follow,
+    scroll_overflow,
+    sign_in,
+)
 from tokenmart.clearing import periods
 from tokenmart.extensions import db
 
@@ -35,18 +41,18 @@ def test_admin_clears_and_user_sees_rate_and_cashes_out(
     page.goto("/admin/periods")
     dialogs: list[str] = []
     _answer_next_dialog(page, dialogs)
-    page.click("[data-testid=close-now]")
+    follow(page, "[data-testid=close-now]")
     assert "closed; a new one is open" in page.content()
     assert re.fullmatch(r"Close period #\d+ now\? .*", dialogs[0])
-    page.click("[data-testid=periods] li:nth-child(2) a")  # the period just closed
+    follow(page, "[data-testid=periods] li:nth-child(2) a")  # the period just closed
     assert page.inner_text("[data-testid=period-status]") == "Ended, clearing soon"
     page.select_option("[data-testid=margin-form] select[name=kind]", "revenue")
     page.fill("[data-testid=margin-form] input[name=amount]", "10.00")
     page.fill("[data-testid=margin-form] input[name=memo]", "ad revenue")
-    page.click("[data-testid=margin-form] button[type=submit]")
+    follow(page, "[data-testid=margin-form] button[type=submit]")
     assert "Margin entry recorded" in page.content()
     _answer_next_dialog(page, dialogs)
-    page.click("[data-testid=clear]")
+    follow(page, "[data-testid=clear]")
     assert "this cannot be undone" in dialogs[1]
     assert page.inner_text("[data-testid=period-status]") == "Period cleared"
     assert page.inner_text("[data-testid=paid]") == "¥2.00"  # 30% of 10.00 capped at 1.00/1000
@@ -64,7 +70,7 @@ def test_admin_clears_and_user_sees_rate_and_cashes_out(
     user.fill(f"{form} input[name=payout_account_name]", "Ann Lee")
     user.fill(f"{form} input[name=payout_account]", "ann_lee-88")
     _answer_next_dialog(user, dialogs)
-    user.click(f"{form} button[type=submit]")
+    follow(user, f"{form} button[type=submit]")
     assert dialogs[2] == "Withdraw ¥1.50 to WeChat Pay ann_lee-88 (Ann Lee)?"
     assert "requested" in user.content()
     assert "Awaiting payout" in user.inner_text("[data-testid=cashouts]")
@@ -73,7 +79,7 @@ def test_admin_clears_and_user_sees_rate_and_cashes_out(
     page.goto("/admin/cashouts")
     page.fill("input[name=external_ref]", "WX-42")
     _answer_next_dialog(page, dialogs)
-    page.click("form:has(input[name=external_ref]) button[type=submit]")
+    follow(page, "form:has(input[name=external_ref]) button[type=submit]")
     assert dialogs[3].startswith("Have you paid ¥1.50 to WeChat Pay ann_lee-88 for ann?")
     assert "approved" in page.content()
     user.goto("/wallet")
@@ -93,7 +99,7 @@ def test_phone_period_page_cash_out_to_alipay_and_admin_pays(
     user.set_viewport_size(PHONE)
     sign_in(user, "ann")
     user.goto("/wallet")
-    user.click("[data-testid=periods-link]")
+    follow(user, "[data-testid=periods-link]")
     assert user.url.endswith("/periods")
     assert "This period and my share" in user.title()
     assert user.inner_text("[data-testid=period-status]") == "Running now"
@@ -107,7 +113,7 @@ def test_phone_period_page_cash_out_to_alipay_and_admin_pays(
         "t => document.querySelector('[data-testid=countdown]').textContent !== t", arg=first)
     assert scroll_overflow(user) == 0
 
-    user.click("text=Cash out credits")
+    follow(user, "text=Cash out credits")
     form = "[data-testid=cashout-form]"
     user.fill(f"{form} input[name=amount]", "12")
     user.select_option(f"{form} select[name=payout_method]", "alipay")
@@ -140,7 +146,7 @@ def test_phone_period_page_cash_out_to_alipay_and_admin_pays(
     page.fill("input[name=external_ref]", "ALIPAY-77")
     admin_dialogs: list[str] = []
     _answer_next_dialog(page, admin_dialogs)
-    page.click("form:has(input[name=external_ref]) button[type=submit]")
+    follow(page, "form:has(input[name=external_ref]) button[type=submit]")
     assert admin_dialogs[0].startswith("Have you paid ¥12.00 to Alipay 13800138000 for ann?")
     assert "approved" in page.content()
 
