@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tokenmart.clearing.models import Cashout, Clearing
+from tokenmart.clearing.models import Cashout, Clearing, ClearingLedgerTransaction
 from tokenmart.extensions import db
 from tokenmart.ledger.models import Entry
 from tokenmart.ledger.service import system_balance
@@ -29,16 +29,19 @@ def pending_cashouts_are_held() -> list[Problem]:
 @register_check
 def clearing_credits_sum_to_paid() -> list[Problem]:
     """Each clearing's credit entries to holders (users, and causes' system accounts)
-    sum to its paid_cents; the one negative credit entry is the funding account's."""
+    sum to its paid_cents, over all its ledger transactions (one, or one per batch); the
+    negative credit entries are the funding account's."""
     credited = (
-        sa.select(Entry.transaction_id, sa.func.sum(Entry.amount).label("total"))
+        sa.select(ClearingLedgerTransaction.period_id,
+                  sa.func.sum(Entry.amount).label("total"))
+        .join(Entry, Entry.transaction_id == ClearingLedgerTransaction.transaction_id)
         .where(Entry.currency == "credit", Entry.amount > 0)
-        .group_by(Entry.transaction_id)
+        .group_by(ClearingLedgerTransaction.period_id)
         .subquery()
     )
     rows = db.session.execute(
         sa.select(Clearing.period_id, Clearing.paid_cents, sa.func.coalesce(credited.c.total, 0))
-        .outerjoin(credited, credited.c.transaction_id == Clearing.transaction_id)
+        .outerjoin(credited, credited.c.period_id == Clearing.period_id)
         .where(sa.func.coalesce(credited.c.total, 0) != Clearing.paid_cents)
         .limit(100)
     ).all()

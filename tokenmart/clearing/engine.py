@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased
 
-from tokenmart.clearing.models import Clearing, Period
+from tokenmart.clearing.models import Clearing, ClearingLedgerTransaction, Period
 from tokenmart.clearing.periods import (
     PeriodOpen,
     check_transition,
@@ -115,7 +115,7 @@ def _checkpoint(step: str) -> None:
     """Tests replace this to inject a failure after `step`."""
 
 
-class _Progress:
+class Progress:
     """Logs how long each step of a clearing took (the CLI and the benchmark show it)."""
 
     def __init__(self, period_id: int) -> None:
@@ -260,10 +260,9 @@ def _clear_once(period_id: int, actor_id: int | None) -> dict[str, Any]:
         conn.exec_driver_sql("PRAGMA cache_size=-2000")
 
 
-def _clear_locked(conn: Any, period_id: int, actor_id: int | None) -> dict[str, Any]:
-    done = _existing_report(period_id)
-    if done is not None:
-        return done
+def check_clearable(period_id: int) -> Period:
+    """The period, locked, if it may be cleared now: ended, not cleared, and every earlier
+    period cleared. Raises PeriodOpen, EarlierPeriodUncleared, InvalidState, NotFound."""
     current_period()  # end the open period if its time is up
     period = lock_period(period_id)
     if period.status == "open":
@@ -276,7 +275,14 @@ def _clear_locked(conn: Any, period_id: int, actor_id: int | None) -> dict[str, 
     ).scalar_one()
     if earlier:
         raise EarlierPeriodUncleared()
+    return period
 
+
+def _clear_locked(conn: Any, period_id: int, actor_id: int | None) -> dict[str, Any]:
+    done = _existing_report(period_id)
+    if done is not None:
+        return done
+    period = check_clearable(period_id)
     now = utcnow()
     margin = margin_of(period.id)
     pool = pool_for(margin)
@@ -285,7 +291,7 @@ def _clear_locked(conn: Any, period_id: int, actor_id: int | None) -> dict[str, 
     db.session.add(clearing)
     db.session.flush()  # UNIQUE(period_id): a second clearing stops here
 
-    progress = _Progress(period.id)
+    progress = Progress(period.id)
     WORK.drop(conn, checkfirst=True)
     WORK.create(conn)
     select = allocation_select(period.ends_at, pool,
@@ -321,7 +327,7 @@ def _clear_locked(conn: Any, period_id: int, actor_id: int | None) -> dict[str, 
 
 
 def _post_ledger(conn: Any, period: Period, now: datetime, actor_id: int | None,
-                 participants: int, total: int, paid: int, progress: _Progress) -> int:
+                 participants: int, total: int, paid: int, progress: Progress) -> int:
     """One ledger transaction: coin debits, credit credits, cached balances, all set-based."""
     txn_id = conn.execute(
         sa.insert(LedgerTransaction).values(
@@ -367,32 +373,41 @@ def _post_ledger(conn: Any, period: Period, now: datetime, actor_id: int | None,
         {**row, "transaction_id": txn_id, "balance_after": None, "created_at": now}
         for row in system_rows
     ])
+    record_clearing_transaction(conn, period.id, txn_id)
     if PLEDGE_SOURCES:
-        _apply_pledges(conn, period, now, actor_id, progress)
+        apply_pledges(conn, period, now, actor_id, progress, WORK, f"pledge:{period.id}")
     return txn_id
 
 
-def _apply_pledges(conn: Any, period: Period, now: datetime, actor_id: int | None,
-                   progress: _Progress) -> None:
-    """Move each pledging user's percent of this clearing's credit (rounded down) to the
-    pledged account, as one "pledge" ledger transaction: set-based, same transaction."""
+def record_clearing_transaction(conn: Any, period_id: int, txn_id: int) -> None:
+    """Name `txn_id` as one of the period's clearing transactions (checks, history)."""
+    conn.execute(sa.insert(ClearingLedgerTransaction).values(transaction_id=txn_id,
+                                                             period_id=period_id))
+
+
+def apply_pledges(conn: Any, period: Period, now: datetime, actor_id: int | None,
+                  progress: Progress, shares: Any, key: str) -> None:
+    """Move each pledging user's percent of their fresh credit in `shares` (rows of
+    user_id, credit_account_id, credit; already credited) to the pledged account, rounded
+    down, as one "pledge" ledger transaction with idempotency key `key`: set-based, in the
+    caller's transaction."""
     pledges = sa.union_all(*(source(period) for source in PLEDGE_SOURCES)).subquery("pledges")
     PLEDGE_WORK.drop(conn, checkfirst=True)
     PLEDGE_WORK.create(conn)
-    amount = WORK.c.credit * pledges.c.percent // 100  # integers: rounds down (>= 0)
+    amount = shares.c.credit * pledges.c.percent // 100  # integers: rounds down (>= 0)
     conn.execute(sa.insert(PLEDGE_WORK).from_select(
         ["user_id", "credit_account_id", "to_account_id", "amount"],
-        sa.select(WORK.c.user_id, WORK.c.credit_account_id, pledges.c.to_account_id,
+        sa.select(shares.c.user_id, shares.c.credit_account_id, pledges.c.to_account_id,
                   sa.cast(amount, sa.BigInteger))
-        .join(pledges, pledges.c.user_id == WORK.c.user_id)
-        .where(WORK.c.credit * pledges.c.percent >= 100),
+        .join(pledges, pledges.c.user_id == shares.c.user_id)
+        .where(shares.c.credit * pledges.c.percent >= 100),
     ))
     pledging, pledged = conn.execute(sa.select(
         sa.func.count(), sa.func.coalesce(sa.func.sum(PLEDGE_WORK.c.amount), 0))).one()
     if pledging:
         txn_id = conn.execute(
             sa.insert(LedgerTransaction).values(
-                kind="pledge", actor_id=actor_id, idempotency_key=f"pledge:{period.id}",
+                kind="pledge", actor_id=actor_id, idempotency_key=key,
                 memo="", details={"period_id": period.id}, created_at=now,
             ).returning(LedgerTransaction.id)
         ).scalar_one()
@@ -432,7 +447,9 @@ def clear_period(period_id: int, *, actor_id: int | None = None, attempts: int =
     """Clear one ended period exactly once and commit; returns the period report.
 
     A repeat (or a concurrent caller, who waits) returns the same report and moves
-    nothing. Raises PeriodOpen (409 period_open), EarlierPeriodUncleared (409),
+    nothing. A clearing of more holders than one batch (CLEARING_BATCH_SIZE), or one that
+    already started in batches, runs in committed batches (clearing/batches.py) so no
+    user's row stays locked for long; otherwise it is this module's one transaction. Raises PeriodOpen (409 period_open), EarlierPeriodUncleared (409),
     NotFound. Runs in its own transaction: the session is committed or rolled back.
     """
     # System accounts are created (and cached by id) in their own committed transaction,
@@ -440,6 +457,10 @@ def clear_period(period_id: int, *, actor_id: int | None = None, attempts: int =
     system_account_id(COIN_SINK, "coin")
     system_account_id(CREDIT_SOURCE, "credit")
     db.session.commit()
+    from tokenmart.clearing import batches  # imports this module
+
+    if batches.runs_in_batches(period_id):
+        return batches.clear_in_batches(period_id, actor_id)
     for attempt in range(1, attempts + 1):
         try:
             result = _clear_once(period_id, actor_id)

@@ -79,7 +79,8 @@ class Clearing(db.Model):
     participants: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     #: floor(paid x 1000 / total_coins); None when nobody held coins
     rate_cents_per_1000_coins: Mapped[int | None] = mapped_column(sa.Integer)
-    #: the one ledger transaction holding every debit and credit (None without participants)
+    #: the (first) ledger transaction of the clearing (None without participants); all of
+    #: them, one per batch for a batched clearing, are in clearing_ledger_transactions
     transaction_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ledger_transactions.id"))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
@@ -121,3 +122,66 @@ class Cashout(db.Model):
     decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+CLEARING_RUN_PHASES = ("collect", "allocate", "pay", "finish", "done")
+
+
+class ClearingRun(db.Model):
+    """A clearing that runs in committed batches (see clearing/batches.py): the pool fixed
+    at its start, the phase it is in and the last user id whose batch has committed, so a
+    run killed between batches resumes exactly where it stopped."""
+
+    __tablename__ = "clearing_runs"
+    __table_args__ = (
+        sa.CheckConstraint("phase IN ('collect', 'allocate', 'pay', 'finish', 'done')",
+                           name="phase"),
+    )
+
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"), primary_key=True)
+    phase: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    #: the last user id whose batch of this phase has committed (0: none yet)
+    cursor: Mapped[int] = mapped_column(sa.BigInteger, nullable=False, default=0)
+    margin_cents: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    pool_cents: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    #: known once allocated
+    paid_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    total_coins: Mapped[int | None] = mapped_column(sa.BigInteger)
+    participants: Mapped[int | None] = mapped_column(sa.Integer)
+    #: batches committed so far (progress for the CLI and the logs)
+    batches: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ClearingShare(db.Model):
+    """One holder's part of a batched clearing: the coins given up (debited when its
+    collect batch committed) and, once allocated, its credit. Deleted when the run ends."""
+
+    __tablename__ = "clearing_shares"
+    __table_args__ = (
+        sa.CheckConstraint("coins > 0", name="coins_positive"),
+        sa.Index("ix_clearing_shares_period_user", "period_id", "user_id"),
+    )
+
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"), primary_key=True)
+    coin_account_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    #: the user; None for another holder (a cause), named by holder_id
+    user_id: Mapped[int | None] = mapped_column(sa.Integer)
+    holder_id: Mapped[int | None] = mapped_column(sa.Integer)
+    credit_account_id: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    coins: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    credit: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class ClearingLedgerTransaction(db.Model):
+    """Every ledger transaction of a period's clearing: one when it ran as one transaction,
+    one per batch otherwise. The checks and a user's history read the clearing through it."""
+
+    __tablename__ = "clearing_ledger_transactions"
+
+    transaction_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_transactions.id"),
+                                                primary_key=True)
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"), nullable=False,
+                                           index=True)

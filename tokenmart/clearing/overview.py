@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tokenmart.clearing.models import Clearing, Period
+from tokenmart.clearing.models import Clearing, ClearingLedgerTransaction, Period
 from tokenmart.clearing.periods import current_period, margin_of, paid_for, pool_for, share_floor
 from tokenmart.clearing.settings import setting
 from tokenmart.core.clock import utcnow
@@ -94,7 +94,8 @@ def my_history(user_id: int, cursor: str | None, limit: int) -> Page:
                   sa.cast(coins, sa.BigInteger).label("coins"),
                   sa.cast(credits, sa.BigInteger).label("credits"))
         .join(Clearing, Clearing.period_id == Period.id)
-        .join(Entry, Entry.transaction_id == Clearing.transaction_id)
+        .join(ClearingLedgerTransaction, ClearingLedgerTransaction.period_id == Period.id)
+        .join(Entry, Entry.transaction_id == ClearingLedgerTransaction.transaction_id)
         .join(Account, Account.id == Entry.account_id)
         .where(Account.user_id == user_id)
         .group_by(Period.id, Period.starts_at, Period.ends_at,

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from tokenmart.audit import service as audit
-from tokenmart.clearing.models import Clearing, MarginEntry, Period
+from tokenmart.clearing.models import Clearing, ClearingRun, MarginEntry, Period
 from tokenmart.clearing.settings import setting
 from tokenmart.core.clock import app_timezone, utcnow
 from tokenmart.core.pagination import Page, paginate
@@ -195,6 +195,15 @@ def lock_period(period_id: int) -> Period:
     return period
 
 
+def clearing_started(period_id: int) -> bool:
+    """A batched clearing of the period has started: its pool, so its margin, is final.
+    (It fixes them while holding the period's row lock, as add_margin_entry takes it.)"""
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(ClearingRun)
+        .where(ClearingRun.period_id == period_id)
+    ).scalar_one() > 0
+
+
 def add_margin_entry(period_id: int, *, kind: str, amount_cents: int, memo: str,
                      actor_id: int | None = None, source: str = "admin",
                      source_ref: str | None = None) -> MarginEntry:
@@ -208,7 +217,7 @@ def add_margin_entry(period_id: int, *, kind: str, amount_cents: int, memo: str,
     if type(amount_cents) is not int or amount_cents <= 0:
         raise ValidationError(details={"fields": {"amount_cents": ["Must be a positive integer."]}})
     period = lock_period(period_id)
-    if period.status == "cleared":
+    if period.status == "cleared" or clearing_started(period.id):
         raise PeriodCleared()
     entry = MarginEntry(period_id=period.id, kind=kind, source=source, amount_cents=amount_cents,
                         memo=memo, source_ref=source_ref, actor_id=actor_id, created_at=utcnow())
