@@ -12,6 +12,15 @@ of them), copies the database, then:
   notifications, no report) as the reference, and prints the ratio.
 It ends with `ledger verify`-style checks on the cleared database (credits sum to paid).
 
+With `--probe check-in --probe coin-spend` (PostgreSQL) live traffic runs while tokenmart
+clears: one thread checks a random user in every 0.1 s (`earning.check_in`, the real
+service) and another spends one coin of a random user every 0.1 s (`ledger.transfer`,
+the ledger leg of a coin redemption); their latencies (p50, p99, max) are printed, with the longest transaction
+of the clearing, which bounds how long any user's row stayed locked (the whole clearing
+when it is one transaction; the longest batch when it runs in batches). The reference
+is skipped. `--batch-size N` sets CLEARING_BATCH_SIZE for the clearing (a huge N runs
+the one-transaction clearing: the "before" of issue #17).
+
 With `--pledge-percent-of-users P` (e.g. 5) it also creates one cause holding coins
 (donated before the end, so it is cleared like a user) and gives P% of the users a 10%
 pledge to it; both paths then apply the pledges in the clearing's transaction (the
@@ -287,6 +296,7 @@ def measure(url: str, period_id: int) -> dict[str, Any]:
 
         db.session.execute(sa.text("SELECT 1")).scalar()
         db.session.rollback()
+        times = _time_transactions(engine)
         rss_before = _rss_mb()
         started = time.perf_counter()
         report = engine.clear_period(period_id)
@@ -301,15 +311,125 @@ def measure(url: str, period_id: int) -> dict[str, Any]:
             "SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e "
             "JOIN ledger_transactions t ON t.id = e.transaction_id "
             "WHERE t.kind = 'pledge' AND e.amount > 0")).scalar()
-    return {"seconds": elapsed, "rss_before_mb": rss_before, "peak_mb": peak,
+    locking = [row[2] for name, row in times.items()
+               if name in ("one transaction", "collect_batch", "pay_batch")]
+    return {"seconds": elapsed, "longest_user_lock_s": max(locking, default=0.0),
+            "transactions": {name: {"count": int(n), "total_s": round(total, 2),
+                                    "longest_s": round(longest, 3)}
+                             for name, (n, total, longest) in times.items()},
+            "rss_before_mb": rss_before,
+            "peak_mb": peak,
             "growth_mb": peak - rss_before, "paid_cents": report["paid_cents"],
             "participants": report["participants"], "total_coins": report["total_coins"],
             "credit_sum": int(credits[0]), "credit_entries": int(credits[1]),
             "pledged_cents": int(pledged)}
 
 
+def _time_transactions(engine: Any) -> dict[str, list[float]]:
+    """Wrap the clearing's units of work to time each (count, total s, longest s) by
+    kind: the one transaction of `_clear_once` (plus its commit), or each batch of
+    `batches._step` by phase. Only "one transaction", "collect" and "pay" lock users' rows
+    (allocate and finish touch the clearing's own tables and system accounts)."""
+    from tokenmart.clearing import batches
+
+    times: dict[str, list[float]] = {}
+
+    def timed(fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            name = getattr(args[0], "__name__", "one transaction").strip("_")
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                took = time.perf_counter() - started
+                row = times.setdefault(name, [0, 0.0, 0.0])
+                row[0] += 1
+                row[1] += took
+                row[2] = max(row[2], took)
+        return wrapper
+
+    clear_once = engine._clear_once
+
+    def clear_once_and_commit(*args: Any, **kwargs: Any) -> Any:
+        from tokenmart.extensions import db
+
+        result = clear_once(*args, **kwargs)
+        db.session.commit()  # the locks go with the commit: count it in
+        return result
+
+    engine._clear_once = timed(clear_once_and_commit)
+    batches._step = timed(batches._step)
+    return times
+
+
+class Probe:
+    """Live traffic during the clearing: one real operation every `every` seconds, on a
+    random seeded user, each in its own transaction; latencies in ms."""
+
+    def __init__(self, name: str, app: Any, users: int, operation: Any,
+                 every: float = 0.1) -> None:
+        import random
+        import threading
+
+        self.name, self.app, self.users, self.operation = name, app, users, operation
+        self.every, self.latencies, self.errors, self.refused = every, [], 0, 0
+        self.random = random.Random(name)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        from tokenmart.errors import DomainError
+        from tokenmart.extensions import db
+
+        with self.app.app_context():
+            while not self.stop.is_set():
+                user_id = self.random.randint(1, self.users)
+                started = time.perf_counter()
+                try:
+                    self.operation(user_id)
+                    db.session.commit()
+                except DomainError:  # refused (no coin left, checked in): it still waited
+                    db.session.rollback()
+                    self.refused += 1
+                except Exception:  # noqa: BLE001 - counted, and left out of the latencies
+                    db.session.rollback()
+                    self.errors += 1
+                    continue
+                self.latencies.append((time.perf_counter() - started) * 1000)
+                self.stop.wait(self.every)
+            db.session.remove()
+
+    def summary(self) -> dict[str, Any]:
+        values = sorted(self.latencies)
+        if not values:
+            return {"name": self.name, "count": 0, "errors": self.errors}
+
+        def pct(p: float) -> float:
+            return round(values[min(len(values) - 1, int(p * len(values)))], 1)
+
+        return {"name": self.name, "count": len(values), "refused": self.refused,
+                "errors": self.errors,
+                "p50_ms": pct(0.50), "p99_ms": pct(0.99), "max_ms": round(values[-1], 1)}
+
+
+def _check_in(user_id: int) -> None:
+    from tokenmart.earning import service as earning
+
+    earning.check_in(user_id)
+
+
+def _spend_a_coin(user_id: int) -> None:
+    from tokenmart.ledger import service as ledger
+
+    ledger.transfer("redemption", "coin", 1, ledger.user(user_id), ledger.BURN, notify=False)
+
+
+PROBES = {"check-in": _check_in, "coin-spend": _spend_a_coin}
+
+
 def run(db_kind: str, users: int, pg_url: str, workdir: Path,
-        pledge_pct: int = 0) -> dict[str, Any]:
+        pledge_pct: int = 0, probe: list[str] | None = None, batch_size: int | None = None
+        ) -> dict[str, Any]:
     log(f"== {db_kind}: {users:,} users, {pledge_pct}% pledging ==")
     if db_kind == "sqlite":
         path = workdir / "clearing_bench.db"
@@ -330,7 +450,9 @@ def run(db_kind: str, users: int, pg_url: str, workdir: Path,
     started = time.perf_counter()
     period_id = seed(url, users, pledge_pct)
     log(f"seeded in {time.perf_counter() - started:.1f}s; copying for the reference ...")
-    if db_kind == "sqlite":
+    if probe:
+        pass  # no reference run
+    elif db_kind == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             src, dst = Path(f"{path}{suffix}"), Path(f"{workdir / 'clearing_bench_ref.db'}{suffix}")
             dst.unlink(missing_ok=True)
@@ -339,18 +461,44 @@ def run(db_kind: str, users: int, pg_url: str, workdir: Path,
     else:
         with admin.connect() as conn:
             conn.execute(sa.text("CREATE DATABASE clearing_bench_ref TEMPLATE clearing_bench"))
-    log("reference: bare set-based SQL ...")
-    ref_seconds = reference(ref_url, with_causes=bool(pledge_pct))
-    log(f"reference done in {ref_seconds:.2f}s")
-    log("tokenmart: engine.clear_period in a fresh process ...")
-    child = subprocess.run(  # noqa: S603
+    ref_seconds = float("nan")
+    if not probe:
+        log("reference: bare set-based SQL ...")
+        ref_seconds = reference(ref_url, with_causes=bool(pledge_pct))
+        log(f"reference done in {ref_seconds:.2f}s")
+    env = dict(os.environ)
+    if batch_size:
+        env["TOKENMART_CLEARING_BATCH_SIZE"] = str(batch_size)
+    probes = []
+    if probe:
+        from tokenmart import create_app
+
+        app = create_app(_config(url))  # one app: building two at once in threads is unsafe
+        probes = [Probe(name, app, users, PROBES[name]) for name in probe]
+    log(f"tokenmart: engine.clear_period in a fresh process (batch size "
+        f"{batch_size or 'default'}{', with probes' if probe else ''}) ...")
+    child = subprocess.Popen(  # noqa: S603
         [sys.executable, __file__, "--measure", url, "--period", str(period_id)],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
     )
-    for line in child.stderr.splitlines():
+    for p in probes:
+        p.thread.start()
+    out, err = child.communicate()
+    for p in probes:
+        p.stop.set()
+        p.thread.join(timeout=30)
+    if child.returncode:
+        raise SystemExit(f"the clearing failed:\n{err}")
+    for line in err.splitlines():
         if "clearing period" in line:
             log(line)
-    result = json.loads(child.stdout.strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
+    result["probes"] = [p.summary() for p in probes]
+    for summary in result["probes"]:
+        log(f"probe {summary}")
+    for name, row in result["transactions"].items():
+        log(f"transactions {name}: {row}")
+    log(f"longest hold of a user's row lock: {result['longest_user_lock_s']:.3f}s")
     holders = users + (1 if pledge_pct else 0)  # the bench cause holds coins too
     ok = result["credit_sum"] == result["paid_cents"] and result["participants"] == holders
     log(f"tokenmart done in {result['seconds']:.2f}s; peak RSS {result['peak_mb']:.0f} MB, "
@@ -373,13 +521,19 @@ def main() -> None:
     parser.add_argument("--workdir", default=tempfile.gettempdir())
     parser.add_argument("--pledge-percent-of-users", type=int, default=0, metavar="P",
                         help="give P%% of the users a pledge to one cause that also holds coins")
+    parser.add_argument("--probe", action="append", choices=sorted(PROBES),
+                        help="live traffic to time while clearing (repeat for both); "
+                             "skips the reference")
+    parser.add_argument("--batch-size", type=int, metavar="N",
+                        help="CLEARING_BATCH_SIZE for the clearing (huge: one transaction)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--period", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure, args.period)))
         return
-    results = [run(kind, args.users, args.pg_url, Path(args.workdir), args.pledge_percent_of_users)
+    results = [run(kind, args.users, args.pg_url, Path(args.workdir), args.pledge_percent_of_users,
+                   args.probe, args.batch_size)
                for kind in (args.db or ["sqlite", "postgresql"])]
     print(json.dumps(results, indent=2))
 

@@ -62,6 +62,7 @@ from tokenmart.ledger.service import system_account_id
 from tokenmart.notifications.service import notify_many
 
 SHARES = ClearingShare.__table__
+PROGRESS_EVERY_S = 2.0  #: how often a long run says how far it got (and at each phase)
 STEP_ATTEMPTS = 5  #: a batch that meets a deadlock or a changed balance is retried whole
 
 
@@ -105,11 +106,15 @@ def _run_to_the_end(period_id: int, actor_id: int | None) -> dict[str, Any]:
         "collect": _collect_batch, "allocate": _allocate, "pay": _pay_batch, "finish": _finish,
     }
     pause = int(setting("CLEARING_BATCH_PAUSE_MS")) / 1000
+    last_said = time.monotonic()
     while run.phase != "done":
         phase = run.phase
         _step(steps[phase], period_id)
         run = _snapshot(period_id)
-        progress.step(f"{phase} batch {run.batches} (cursor {run.cursor}) committed")
+        if run.phase != phase or time.monotonic() - last_said >= PROGRESS_EVERY_S:
+            progress.step(f"{phase}: {run.batches} batches committed, next after user "
+                          f"{run.cursor}" if run.phase == phase else f"{phase} done")
+            last_said = time.monotonic()
         engine._checkpoint(f"batch:{phase}")
         if pause and run.phase in ("collect", "pay"):
             time.sleep(pause)
@@ -367,8 +372,7 @@ def _pay_batch(run: ClearingRun) -> None:
             if engine.PLEDGE_SOURCES:
                 batch = sa.select(SHARES.c.user_id, SHARES.c.credit_account_id, SHARES.c.credit) \
                     .where(credited).subquery("batch")
-                engine.apply_pledges(conn, period, now, run.actor_id,
-                                     engine.Progress(run.period_id), batch,
+                engine.apply_pledges(conn, period, now, run.actor_id, None, batch,
                                      f"pledge:{run.period_id}:{run.cursor}")
         notify_many(sa.select(SHARES.c.user_id).where(mine), "clearing", {
             "period_id": run.period_id, "paid_cents": run.paid_cents,

@@ -386,7 +386,7 @@ def record_clearing_transaction(conn: Any, period_id: int, txn_id: int) -> None:
 
 
 def apply_pledges(conn: Any, period: Period, now: datetime, actor_id: int | None,
-                  progress: Progress, shares: Any, key: str) -> None:
+                  progress: Progress | None, shares: Any, key: str) -> None:
     """Move each pledging user's percent of their fresh credit in `shares` (rows of
     user_id, credit_account_id, credit; already credited) to the pledged account, rounded
     down, as one "pledge" ledger transaction with idempotency key `key`: set-based, in the
@@ -433,7 +433,8 @@ def apply_pledges(conn: Any, period: Period, now: datetime, actor_id: int | None
             sa.cast(sa.null(), sa.BigInteger), at,
         ).group_by(PLEDGE_WORK.c.to_account_id)))
     PLEDGE_WORK.drop(conn)
-    progress.step(f"moved {int(pledged)} pledged cents from {int(pledging)} users")
+    if progress is not None:
+        progress.step(f"moved {int(pledged)} pledged cents from {int(pledging)} users")
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -22,7 +22,7 @@ DEFAULTS: dict[str, tuple[str, Any, Any]] = {
     #: how long after a period ends the clearing job clears it
     "CLEARING_GRACE_MINUTES": ("TOKENMART_CLEARING_GRACE_MINUTES", 30, int),
     #: a clearing of more coin holders than this runs in committed batches of this many
-    "CLEARING_BATCH_SIZE": ("TOKENMART_CLEARING_BATCH_SIZE", 2000, int),
+    "CLEARING_BATCH_SIZE": ("TOKENMART_CLEARING_BATCH_SIZE", 1000, int),
     #: a pause between batches, leaving the database to live traffic (0: none)
     "CLEARING_BATCH_PAUSE_MS": ("TOKENMART_CLEARING_BATCH_PAUSE_MS", 0, int),
     "CASHOUT_MIN_CENTS": ("TOKENMART_CASHOUT_MIN_CENTS", 100, int),
