@@ -288,3 +288,24 @@ def test_kill_9_between_batches_then_the_next_run_finishes_once(
     db.session.rollback()
     report = engine.clear_period(period_id)
     _assert_cleared_once(users, 999, report)
+
+
+def test_the_admin_period_page_shows_a_run_in_progress(
+        app: Any, client: Any, admin: Any, make_user: Any, monkeypatch: Any) -> None:
+    from tests.clearing.helpers import sign_in
+
+    _users(make_user)
+    period_id = _close(3333)
+
+    def die(step: str) -> None:
+        if step == "batch:collect":
+            raise Killed(step)
+
+    monkeypatch.setattr(engine, "_checkpoint", die)
+    with pytest.raises(Killed):
+        engine.clear_period(period_id)
+    sign_in(client, "admin")
+    page = client.get(f"/admin/periods/{period_id}").get_data(as_text=True)
+    assert 'data-testid="clearing-run"' in page and "1 committed so far" in page
+    assert 'data-testid="margin-form"' not in page  # the margin is final once it started
+    assert 'data-testid="clear"' in page  # clearing again resumes it
