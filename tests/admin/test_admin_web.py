@@ -287,3 +287,19 @@ def test_user_page_uses_words_and_units(client: Any, lively: dict[str, Any], mak
     assert "Merchant" in _text(client.get(f"/admin/users/{merchant.id}"))
     users = _text(client.get("/admin/users"))
     assert "Merchant" in users and "merchant " not in users.replace("merchant_mo", "")
+
+
+def test_segment_grant_with_a_holdout_says_how_many_were_held_out(
+        client: Any, lively: dict[str, Any]) -> None:
+    from tokenmart.admin.models import SegmentGrant
+
+    sign_in(client, "admin")
+    resp = client.post("/admin/segments/grant", data={
+        "snapshot_id": lively["snapshot"]["id"], "segment": "new",
+        "template_id": lively["template"]["id"], "holdout_percent": "50"})
+    assert resp.status_code == 302
+    grant = db.session.execute(sa.select(SegmentGrant)).scalar_one()
+    assert grant.held_out >= 1
+    flashed = _text(client.get(resp.headers["Location"]))
+    assert (f"{grant.issued} coupons granted to New users; {grant.held_out} users held out "
+            "as the control group.") in flashed

@@ -215,8 +215,13 @@ def grant_segment() -> Any:
         flash(_error_text(err), "error")
         return _segments_page(selected, form, err.status)
     db.session.commit()
-    flash(_("%(n)s coupons granted to %(segment)s.", n=format_decimal(grant.issued),
-            segment=label(grant.segment, "segment")), "success")
+    if grant.held_out:
+        flash(_("%(n)s coupons granted to %(segment)s; %(held)s users held out as the control "
+                "group.", n=format_decimal(grant.issued), held=format_decimal(grant.held_out),
+                segment=label(grant.segment, "segment")), "success")
+    else:
+        flash(_("%(n)s coupons granted to %(segment)s.", n=format_decimal(grant.issued),
+                segment=label(grant.segment, "segment")), "success")
     return redirect(url_for("admin.segments", segment=grant.segment))
 
 
