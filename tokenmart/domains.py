@@ -26,12 +26,24 @@ def domain_names() -> list[str]:
     )
 
 
+# Which domains have which part, found once per process: the package does not change
+# while it runs, and every create_app asks again (the test suite builds one app per test).
+_FOUND: dict[str, tuple[str, ...]] = {}
+
+
 def domain_modules(part: str) -> Iterator[ModuleType]:
     """Import and yield `tokenmart.<domain>.<part>` for every domain that has it."""
+    if part in _FOUND:
+        for module_name in _FOUND[part]:
+            yield importlib.import_module(module_name)
+        return
+    found = []
     for name in domain_names():
         module_name = f"tokenmart.{name}.{part}"
         if importlib.util.find_spec(module_name) is not None:
+            found.append(module_name)
             yield importlib.import_module(module_name)
+    _FOUND[part] = tuple(found)
 
 
 def import_all_models() -> None:

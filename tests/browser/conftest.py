@@ -48,14 +48,70 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join(timeout=5)
 
 
+class _SharedChromium:
+    """One Playwright driver and Chromium for a run of consecutive browser tests.
+
+    Starting both took 2-4 s, more than many a journey; each test still gets browser
+    contexts of its own (cookies, storage and cache are per context), and any context a
+    test leaves open is closed after it. The browser is shut down as soon as the next test
+    of this process is not a browser test, so Playwright's event loop never runs under
+    other tests.
+    """
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self.instance: Any = None
+
+    def get(self, executable_path: str) -> Any:
+        if self.instance is not None and not self.instance.is_connected():
+            self.close()  # a crashed Chromium: start a new one
+        if self.instance is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright()
+            pw = self._playwright.__enter__()
+            self.instance = pw.chromium.launch(executable_path=executable_path,
+                                               args=CHROMIUM_ARGS)
+        return self.instance
+
+    def close_contexts(self) -> None:
+        if self.instance is not None and self.instance.is_connected():
+            for context in list(self.instance.contexts):
+                context.close()
+
+    def close(self) -> None:
+        if self._playwright is None:
+            return
+        try:
+            if self.instance is not None and self.instance.is_connected():
+                self.instance.close()
+        finally:
+            self._playwright.__exit__(None, None, None)
+            self._playwright = self.instance = None
+
+
+_CHROMIUM = _SharedChromium()
+
+
 @pytest.fixture
 def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    yield _CHROMIUM.get(chromium_path)
+    _CHROMIUM.close_contexts()
 
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a browser test's fixtures are gone: keep Chromium for the next test only if
+    that one is a browser test too."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or "browser" not in getattr(nextitem, "fixturenames", ()):
+            _CHROMIUM.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _CHROMIUM.close()
 
 
 @pytest.fixture

@@ -84,7 +84,8 @@ def test_phone_double_click_redeems_once_after_confirming(page: Any, make_user: 
     thumb = card.locator("img[data-testid=reward-thumb]")
     assert thumb.evaluate("img => img.complete && img.naturalWidth") == 360  # a real image
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    card.click()
+    with page.expect_navigation():  # the reward page, loaded (its images too)
+        card.click()
     hero = page.locator("img[data-testid=reward-image]")
     assert hero.evaluate("img => img.complete && img.naturalWidth") > 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -17,12 +17,17 @@ _HASHERS = {
     "default": PasswordHasher(),
     "fast": PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
 }
-# Verifying against a dummy hash when the user does not exist keeps timing uniform.
-_DUMMY = _HASHERS["default"].hash("tokenmart-dummy-password")
+# Verifying against a dummy hash when the user does not exist keeps timing uniform; one
+# per profile, so the dummy costs what a real hash of that profile costs.
+_DUMMY = {name: hasher.hash("tokenmart-dummy-password") for name, hasher in _HASHERS.items()}
+
+
+def _profile() -> str:
+    return current_app.config.get("PASSWORD_HASH_PROFILE", "default")
 
 
 def _hasher() -> PasswordHasher:
-    return _HASHERS[current_app.config.get("PASSWORD_HASH_PROFILE", "default")]
+    return _HASHERS[_profile()]
 
 
 def hash_password(password: str) -> str:
@@ -31,7 +36,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash or _DUMMY, password) and password_hash is not None
+        profile = _profile()
+        return (_HASHERS[profile].verify(password_hash or _DUMMY[profile], password)
+                and password_hash is not None)
     except (VerificationError, InvalidHashError):
         return False
 
