@@ -13,14 +13,20 @@
 #   BENCH_DURATION=120s BENCH_ROUNDS=1 loadtests/bench.sh   # the 2-minute memory check
 #   BENCH_DATABASES=postgresql BENCH_TARGETS=tokenmart loadtests/bench.sh
 #   BENCH_PACE=4 loadtests/bench.sh            # latency at a set load: each user 4 redemptions/s
+#   BENCH_OFFERED_FRACTION=0.5 BENCH_DATABASES=postgresql loadtests/bench.sh
+#       # latency at half of what the reference sustains in this run: a saturation run of
+#       # the reference first, then both targets at the derived Poisson rate (ABBA)
 #
 # Settings (environment): BENCH_PG_URL (admin URL of a PostgreSQL server, default
 # postgresql://postgres@127.0.0.1/postgres), BENCH_DB_NAME (tokenmart_bench; dropped and
-# re-created!), BENCH_DURATION, BENCH_USERS (Locust users), BENCH_SEED_USERS, BENCH_WORKERS,
+# re-created!), BENCH_DURATION, BENCH_USERS (Locust users), BENCH_SEED_USERS,
+# BENCH_SEED_COINS (100000), BENCH_WORKERS,
 # BENCH_PORT, BENCH_LOCUST_CLASS (Redeemer | Shopper), BENCH_ROUNDS (2), BENCH_PACE
 # (redemptions per second per Locust user; 0 = back to back, the throughput test),
-# BENCH_THREADS (0 = sync workers; N = gthread workers with N threads, for both targets),
-# VENV (default .venv).
+# BENCH_OFFERED_FRACTION (unset; e.g. 0.5: derive the pace from a saturation run of the
+# reference, see above), BENCH_WARMUP (5s of WarmUp users before every measured phase,
+# unlimited rewards only; 0 = none), BENCH_THREADS (0 = sync workers; N = gthread workers
+# with N threads, for both targets), VENV (default .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +37,10 @@ DB_NAME="${BENCH_DB_NAME:-tokenmart_bench}"
 DURATION="${BENCH_DURATION:-30s}"
 USERS="${BENCH_USERS:-64}"
 SEED_USERS="${BENCH_SEED_USERS:-1000}"
+# Coins per user: enough that no Locust user runs dry within a run (each of the 64 users
+# redeems ~200 times in 30 s; at 200 coins the faster target would drain its users and
+# answer cheap 409 insufficient_balance refusals instead of redemptions)
+SEED_COINS="${BENCH_SEED_COINS:-100000}"
 WORKERS="${BENCH_WORKERS:-2}"
 PORT="${BENCH_PORT:-8765}"
 CLASS="${BENCH_LOCUST_CLASS:-Redeemer}"
@@ -41,6 +51,9 @@ THREADS="${BENCH_THREADS:-0}"  # 0: sync workers; N: gthread workers with N thre
 WORKER_ARGS=()
 [ "$THREADS" != 0 ] && WORKER_ARGS=(--worker-class gthread --threads "$THREADS")
 PACE="${BENCH_PACE:-0}"
+OFFERED_FRACTION="${BENCH_OFFERED_FRACTION:-}"
+WARMUP="${BENCH_WARMUP:-5s}"
+RETRY_SHARE="${LOAD_RETRY_SHARE:-0.1}"  # the locustfile's share of same-key retries
 
 WORK="$(mktemp -d -t tokenmart-bench.XXXXXX)"
 GUNICORN_PID=""
@@ -109,13 +122,14 @@ worker_rss_kb() {  # total RSS of the gunicorn workers (children of the master)
   echo "$total"
 }
 
-phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round
-  local kind="$1" target="$2" name="$1-$2-r$3" url
+phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round, [$4 = phase name]
+  local kind="$1" target="$2" name="${4:-$1-$2-r$3}" url
   echo "=== $name: fresh database, migrate, seed"
   url="$(fresh_database "$kind")"
   export TOKENMART_DATABASE_URL="$url" TOKENMART_AUTO_UPGRADE=0
   "$BIN/flask" --app wsgi db upgrade >"$WORK/$name.migrate.log" 2>&1
-  "$BIN/flask" --app wsgi mall seed-load --users "$SEED_USERS" --out "$WORK/$name.manifest.json"
+  "$BIN/flask" --app wsgi mall seed-load --users "$SEED_USERS" --coin "$SEED_COINS" \
+    --out "$WORK/$name.manifest.json"
 
   echo "=== $name: gunicorn ($WORKERS workers) on 127.0.0.1:$PORT"
   local app="wsgi:app"
@@ -133,6 +147,12 @@ phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round
   done
   # one request per worker first, so RSS "start" is a warmed-up worker
   for _ in $(seq 1 "$((WORKERS * 2))"); do curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" || true; done
+  if [ "$WARMUP" != 0 ]; then
+    echo "=== $name: warm-up, WarmUp users, $WARMUP (not measured)"
+    LOAD_MANIFEST="$WORK/$name.manifest.json" "$BIN/locust" -f loadtests/locustfile.py --headless \
+      -u "$USERS" -r "$USERS" -t "$WARMUP" -H "http://127.0.0.1:$PORT" --only-summary \
+      --loglevel WARNING --exit-code-on-error 0 WarmUp >"$WORK/$name.warmup.log" 2>&1 || true
+  fi
   local rss_start rss_end
   rss_start="$(worker_rss_kb)"
 
@@ -167,7 +187,23 @@ PY
 }
 
 reversed_targets() { local out="" t; for t in $TARGETS; do out="$t $out"; done; echo "$out"; }
+OFFERED_NOTE=""
 for kind in $DATABASES; do
+  if [ -n "$OFFERED_FRACTION" ]; then
+    # What the reference sustains here and now (back to back), then the pace that offers
+    # the given fraction of it: per user, as task rate (each task is 1 + RETRY_SHARE requests).
+    PACE=0
+    phase "$kind" reference sat "$kind-refsat"
+    PACE="$("$BIN/python" - "$SUMMARY" "$kind-refsat" "$OFFERED_FRACTION" "$USERS" "$RETRY_SHARE" <<'PY'
+import sys
+summary, name, fraction, users, retry = sys.argv[1:]
+row = next(line.split("|") for line in open(summary) if line.startswith(name + "|"))
+print(f"{float(fraction) * float(row[1]) / (int(users) * (1 + float(retry))):.4f}")
+PY
+)"
+    OFFERED_NOTE="$OFFERED_NOTE $kind: $OFFERED_FRACTION x the reference's $(grep "^$kind-refsat|" "$SUMMARY" | cut -d'|' -f2) req/s -> $PACE redemptions/s per user;"
+    echo "=== $kind: offering $OFFERED_FRACTION of the reference's sustained rate: pace $PACE per user"
+  fi
   for round in $(seq 1 "$ROUNDS"); do
     order="$TARGETS"
     [ $((round % 2)) -eq 0 ] && order="$(reversed_targets)"
@@ -179,7 +215,9 @@ done
 
 echo
 pace_note="back to back"
-[ "$PACE" != 0 ] && pace_note="$PACE redemptions/s per user"
+[ "$PACE" != 0 ] && pace_note="Poisson arrivals, $PACE redemptions/s per user"
+[ -n "$OFFERED_NOTE" ] && pace_note="Poisson arrivals;$OFFERED_NOTE refsat = the reference back to back"
+[ "$WARMUP" != 0 ] && pace_note="$pace_note, $WARMUP warm-up per phase"
 [ "$CLASS" != Redeemer ] && pace_note="$CLASS think times"
 workers_note="$WORKERS sync gunicorn workers"
 [ "$THREADS" != 0 ] && workers_note="$WORKERS gthread gunicorn workers x $THREADS threads"

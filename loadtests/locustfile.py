@@ -6,9 +6,11 @@
 - `Shopper` (realistic): browses the mall, checks the wallet, redeems the hot limited
   reward, the voucher reward or an unlimited one.
 - `Redeemer` (the benchmark): only redeems, back to back (the throughput test), or with
-  LOAD_PACE=N at about N redemptions per second per user, with exponential think times
+  LOAD_PACE=N as N redemptions per second per user arriving as a Poisson process
   (latency at a set load); also runs against the raw-SQL reference app
   (loadtests/reference_app.py), which serves only this path.
+- `WarmUp`: redeems the unlimited rewards back to back, to warm a server up before a
+  measured run without eating the hot reward's stock (bench.sh BENCH_WARMUP).
 Expected outcomes are 201, 409 out_of_stock / insufficient_balance and 403
 limit_reached; anything else (5xx, other codes) is a failure. One redemption in ten is
 retried with the same Idempotency-Key and must get the identical response.
@@ -20,6 +22,7 @@ import itertools
 import json
 import os
 import random
+import time
 import uuid
 from typing import Any
 
@@ -27,7 +30,10 @@ import gevent
 from locust import FastHttpUser, between, constant, task
 
 _MANIFEST = json.load(open(os.environ.get("LOAD_MANIFEST", "loadtests/.manifest.json")))  # noqa: SIM115
-_TOKENS = itertools.cycle(_MANIFEST["tokens"])
+#: where in the manifest's tokens this Locust process starts (two Locust processes driving
+#: two app instances take different users: loadtests/two_instances.sh)
+_OFFSET = int(os.environ.get("LOAD_TOKEN_OFFSET", "0")) % len(_MANIFEST["tokens"])
+_TOKENS = itertools.cycle(_MANIFEST["tokens"][_OFFSET:] + _MANIFEST["tokens"][:_OFFSET])
 REWARDS: dict[str, int] = _MANIFEST["rewards"]
 EXPECTED = {(409, "out_of_stock"), (409, "insufficient_balance"), (403, "limit_reached")}
 RETRY_SHARE = float(os.environ.get("LOAD_RETRY_SHARE", "0.1"))
@@ -105,15 +111,20 @@ class Redeemer(_MallUser):
     """Benchmark user: redeems the hot reward and the unlimited ones, back to back or paced."""
 
     if PACE > 0:
-        # Independent people, not a drill: exponential think times (a Poisson arrival per
-        # user). A constant pace kept all users in lockstep, so every request arrived in
-        # a burst of 64 and the latency measured the burst, not the app.
+        # Independent people, not a drill: each user's requests arrive as a Poisson
+        # process (exponential gaps), so the 64 users together offer a Poisson stream of
+        # 64 x PACE redemptions a second. A gap is counted from when the previous request
+        # was due, not from its answer: a slow answer does not lower the offered load (a
+        # request that is already due goes at once). A constant pace kept all users in
+        # lockstep, and think times after each answer offered less as the app slowed.
         def wait_time(self) -> float:
-            return random.expovariate(PACE)
+            self._due += random.expovariate(PACE)
+            return max(0.0, self._due - time.monotonic())
 
         def on_start(self) -> None:
             super().on_start()
-            gevent.sleep(random.expovariate(PACE))  # and not all at the first instant
+            self._due = time.monotonic() + random.expovariate(PACE)  # not all at once
+            gevent.sleep(max(0.0, self._due - time.monotonic()))
     else:
         wait_time = constant(0)
 
@@ -122,5 +133,16 @@ class Redeemer(_MallUser):
         self.redeem("hot")
 
     @task(3)
+    def redeem_unlimited(self) -> None:
+        self.redeem(random.choice(["unlimited_a", "unlimited_b"]))
+
+
+class WarmUp(_MallUser):
+    """Warms a server up (code paths, connection pools, prepared statements): the
+    unlimited rewards only, so the hot reward's stock is left for the measured run."""
+
+    wait_time = constant(0)
+
+    @task
     def redeem_unlimited(self) -> None:
         self.redeem(random.choice(["unlimited_a", "unlimited_b"]))

@@ -22,23 +22,66 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from typing import Any
 
-from flask import abort, request
+from flask import Request, abort, g, request
+from flask_babel import refresh
 
 from tokenmart.core.forms import BIGINT_MAX, CONTROL_CHARS, INT_MAX
+from tokenmart.core.i18n import remember_language_choice
+from tokenmart.core.logs import request_id_from
 from tokenmart.errors import ValidationError
 
 _DIGITS = re.compile(r"-?\d+")
+#: what `g` holds for one request only; an outer app context (tests, CLI) may carry it over
+_PER_REQUEST = ("api_caller", "api_user", "audit_recorded", "db_committed", "_login_user")
 
 
-def refuse_hostile_input() -> None:
+def start_request() -> None:
+    """The first hook of every request: forget per-request state, stamp the request id,
+    start the latency clock (core.metrics), then refuse hostile input.
+
+    Proxies are resolved once: every `request.x` / `g.x` is a context lookup, and this runs
+    on every request, the redemption hot path included.
+    """
+    ctx_g = g._get_current_object()  # type: ignore[attr-defined]
+    if ctx_g.__dict__:  # an outer app context carried state over (a fresh one holds none)
+        for key in _PER_REQUEST:
+            ctx_g.pop(key, None)
+        refresh()  # flask_babel caches the locale on `g`
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    ctx_g.request_id = request_id_from(req.environ.get("HTTP_X_REQUEST_ID"))
+    ctx_g.request_started = time.perf_counter()
+    refuse_hostile_input(req)
+    if not req.path.startswith("/api/"):  # the language choice lives in the page session
+        remember_language_choice()
+
+
+def refuse_hostile_input(req: Request | None = None) -> None:
     """The one edge check for every request (see the module docstring)."""
-    if CONTROL_CHARS.search(request.path):
+    if req is None:
+        req = request._get_current_object()  # type: ignore[attr-defined]
+    path = req.path
+    if CONTROL_CHARS.search(path):
         abort(400, description="The address contains a control character.")
-    is_api = request.path.startswith("/api/")
+    is_api = path.startswith("/api/")
     problems: dict[str, list[str]] = {}
-    for key, values in request.args.lists():
+    if req.environ.get("QUERY_STRING"):  # most requests have none: skip parsing nothing
+        _check_query(req.args, is_api, problems)
+        if problems and not is_api:
+            abort(400, description="The address contains a value no page can use.")
+    if is_api and req.content_length and req.is_json:
+        body = req.get_json(silent=True)  # cached: views and idempotency reuse it
+        if body is not None:
+            _walk(body, "", problems)
+    if problems:
+        raise ValidationError(
+            "Invalid fields: " + ", ".join(sorted(problems)), details={"fields": problems})
+
+
+def _check_query(args: Any, is_api: bool, problems: dict[str, list[str]]) -> None:
+    for key, values in args.lists():
         for value in values:
             if CONTROL_CHARS.search(key) or CONTROL_CHARS.search(value):
                 problems.setdefault(key, []).append("Contains a control character.")
@@ -47,15 +90,6 @@ def refuse_hostile_input() -> None:
             elif is_api and _is_id(key) and _DIGITS.fullmatch(value.strip()) \
                     and not 1 <= int(value) <= INT_MAX:
                 problems.setdefault(key, []).append("No such id.")
-    if problems and not is_api:
-        abort(400, description="The address contains a value no page can use.")
-    if is_api and request.is_json and request.content_length:
-        body = request.get_json(silent=True)  # cached: views and idempotency reuse it
-        if body is not None:
-            _walk(body, "", problems)
-    if problems:
-        raise ValidationError(
-            "Invalid fields: " + ", ".join(sorted(problems)), details={"fields": problems})
 
 
 def _is_id(key: str) -> bool:

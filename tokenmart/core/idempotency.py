@@ -62,13 +62,14 @@ class IdempotencyKeyReused(DomainError):
 
 
 def _fingerprint() -> str:
-    raw = request.get_data(cache=True)
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    raw = req.get_data(cache=True)
     # Parsed once per request: Flask caches it, and core.api.load_json_body reuses it.
-    parsed = request.get_json(force=True, silent=True)
+    parsed = req.get_json(force=True, silent=True)
     body = raw if parsed is None else json.dumps(
         parsed, sort_keys=True, separators=(",", ":")).encode()
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), body):
+    for part in (req.method.encode(), req.path.encode(), body):
         digest.update(part)
         digest.update(b"\0")
     return digest.hexdigest()

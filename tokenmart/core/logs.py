@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
+import secrets
 from typing import Any
 
 #: CSI sequences (colours, cursor moves) and the two-character escapes
@@ -25,7 +25,7 @@ def request_id_from(header: str | None) -> str:
     """The caller's X-Request-Id when it is a plausible id, else a new one (32 hex)."""
     if header and _REQUEST_ID.fullmatch(header):
         return header
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def strip_ansi(text: str) -> str:

@@ -196,22 +196,19 @@ def install_pool_metrics(engine: Engine) -> None:
         POOL_CONNECTS.inc()
 
 
-def _route_label() -> str:
-    rule = request.url_rule
-    return rule.rule if rule is not None else "<unmatched>"
-
-
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-#: (method, route, status) -> (counter child, histogram child): `labels()` validates and
-#: locks on every call, which was most of this hook's cost; the set of keys is bounded
+#: (method, URL rule, status) -> (counter child, histogram child): `labels()` validates
+#: and locks on every call, which was most of this hook's cost; the set of keys is bounded
 _request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
 
 def _observe_request(response: Response) -> Response:
-    method = request.method if request.method in _METHODS else "OTHER"  # bounded, always
-    key = (method, _route_label(), response.status_code)
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one proxy lookup
+    method = req.method if req.method in _METHODS else "OTHER"  # bounded, always
+    rule = req.url_rule
+    key = (method, rule.rule if rule is not None else "<unmatched>", response.status_code)
     children = _request_children.get(key)
     if children is None:
         children = _request_children.setdefault(key, (

@@ -58,13 +58,32 @@ def notify(user_id: int, kind: str, params: dict[str, Any], link: str | None = N
 def notify_balance_change(
     user_id: int, *, currency: str, amount: int, kind: str, details: dict[str, Any], memo: str
 ) -> None:
-    notify(
-        user_id,
-        "balance",
-        {"currency": currency, "amount": amount, "txn_kind": kind, "details": details,
-         "memo": memo},
-        link="/wallet",
-    )
+    notify(user_id, BALANCE_KIND, balance_change_params(currency, amount, kind, details, memo),
+           link=BALANCE_LINK)
+
+
+BALANCE_KIND, BALANCE_LINK = "balance", "/wallet"
+
+
+def balance_change_params(
+    currency: str, amount: int, kind: str, details: dict[str, Any], memo: str
+) -> dict[str, Any]:
+    """What a balance-change notification says (also written by the ledger's one-statement
+    posting on PostgreSQL, `BALANCE_CHANGE_CTE`)."""
+    return {"currency": currency, "amount": amount, "txn_kind": kind, "details": details,
+            "memo": memo}
+
+
+#: The same row as a data-modifying CTE part (`note AS (...)`) for one statement that also
+#: moves the balance: written once per row of the CTE named `leg` (the changed account),
+#: so a refused change notifies nobody. Parameters: note_user_id, note_params (JSON text),
+#: note_created_at.
+BALANCE_CHANGE_CTE = f"""
+    note AS (
+        INSERT INTO notifications (user_id, kind, params, link, created_at)
+        SELECT :note_user_id, '{BALANCE_KIND}', CAST(:note_params AS JSON), '{BALANCE_LINK}',
+               :note_created_at
+        FROM leg)"""  # noqa: S608 - constants only
 
 
 def notify_many(select_user_ids: sa.Select[Any], kind: str, params: dict[str, Any],
