@@ -32,7 +32,9 @@ HOLDER_PREFIX = "tokenmart-scheduler"
 HOLDER_QUERY = text(
     "SELECT a.pid, a.application_name, a.client_addr, a.backend_start FROM pg_locks l "
     "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
-    "AND l.granted AND l.classid = 0 AND l.objid::bigint = :k AND l.objsubid = 1"
+    "AND l.granted AND l.classid = 0 AND l.objid::bigint = :k AND l.objsubid = 1 "
+    # advisory locks are per database: another database's scheduler is not ours
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
 )
 
 
