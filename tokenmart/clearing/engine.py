@@ -1,5 +1,8 @@
 """The clearing: a period's coins become credits, in one set-based transaction.
 
+(Up to CLEARING_BATCH_SIZE coin holders. A larger clearing keeps every rule below - the
+allocation SQL is this module's - but runs in committed batches: clearing/batches.py.)
+
 `clear_period(id)` is its own unit of work (it commits), because it must be exactly
 one database transaction and may be retried whole:
 
@@ -450,8 +453,8 @@ def clear_period(period_id: int, *, actor_id: int | None = None, attempts: int =
     A repeat (or a concurrent caller, who waits) returns the same report and moves
     nothing. A clearing of more holders than one batch (CLEARING_BATCH_SIZE), or one that
     already started in batches, runs in committed batches (clearing/batches.py) so no
-    user's row stays locked for long; otherwise it is this module's one transaction. Raises PeriodOpen (409 period_open), EarlierPeriodUncleared (409),
-    NotFound. Runs in its own transaction: the session is committed or rolled back.
+    user's row stays locked for long; otherwise it is this module's one transaction.
+    Raises PeriodOpen (409 period_open), EarlierPeriodUncleared (409), NotFound. Runs in its own transaction: the session is committed or rolled back.
     """
     # System accounts are created (and cached by id) in their own committed transaction,
     # so a rolled-back clearing can never leave a cached id of a row that does not exist.
