@@ -239,18 +239,7 @@ def _collect_batch(run: ClearingRun) -> None:
     if rows:
         ids = [row.id for row in rows]
         now = utcnow()
-        after = (
-            sa.select(Entry.account_id, sa.cast(sa.func.sum(Entry.amount), sa.BigInteger)
-                      .label("net"))
-            .join(LedgerTransaction, LedgerTransaction.id == Entry.transaction_id)
-            .where(LedgerTransaction.created_at >= period.ends_at,
-                   LedgerTransaction.kind != "clearing", Entry.currency == "coin",
-                   Entry.account_id.in_(ids))
-            .group_by(Entry.account_id)
-            .subquery("after_end")
-        )
-        net = sa.func.coalesce(after.c.net, 0)
-        coins = sa.cast(Account.balance - sa.case((net > 0, net), else_=0), sa.BigInteger)
+        after, coins = engine.coins_as_of_end(period.ends_at, Entry.account_id.in_(ids))
         credit_account = aliased(Account, name="credit_account")
         conn.execute(sa.insert(SHARES).from_select(
             ["period_id", "coin_account_id", "user_id", "credit_account_id", "coins"],

@@ -135,17 +135,7 @@ def allocation_select(ends_at: datetime, pool_cents: int, max_rate: int) -> sa.S
 
     With HOLDER_SOURCES registered, their holders are allocated in the same pass (rows
     with user_id NULL, holder_id and credit_account_id set)."""
-    big = sa.BigInteger
-    after = (
-        sa.select(Entry.account_id, sa.cast(sa.func.sum(Entry.amount), big).label("net"))
-        .join(LedgerTransaction, LedgerTransaction.id == Entry.transaction_id)
-        .where(LedgerTransaction.created_at >= ends_at, LedgerTransaction.kind != "clearing",
-               Entry.currency == "coin")
-        .group_by(Entry.account_id)
-        .subquery("after_end")
-    )
-    net = sa.func.coalesce(after.c.net, 0)
-    coins = sa.cast(Account.balance - sa.case((net > 0, net), else_=0), big)
+    after, coins = coins_as_of_end(ends_at)
     users_held = (
         sa.select(Account.user_id, Account.id.label("coin_account_id"), coins.label("coins"))
         .outerjoin(after, after.c.account_id == Account.id)
@@ -161,6 +151,26 @@ def allocation_select(ends_at: datetime, pool_cents: int, max_rate: int) -> sa.S
         *(_holders_held(source(), ends_at) for source in HOLDER_SOURCES),
     ).subquery("held")
     return _with_credit_accounts(shares_select(held, pool_cents, max_rate))
+
+
+def coins_as_of_end(ends_at: datetime, *accounts: Any) -> tuple[sa.Subquery, Any]:
+    """The rule for a user's coins in a period: the current balance minus what arrived
+    after the end (entries of non-clearing transactions dated at or after it), and never
+    more than they hold: `balance - max(0, net after the end)`.
+
+    Returns the "after the end" subquery (to outer-join on `account_id`) and the coins
+    expression over `Account`; `accounts` narrows the subquery (e.g. to one batch)."""
+    after = (
+        sa.select(Entry.account_id,
+                  sa.cast(sa.func.sum(Entry.amount), sa.BigInteger).label("net"))
+        .join(LedgerTransaction, LedgerTransaction.id == Entry.transaction_id)
+        .where(LedgerTransaction.created_at >= ends_at, LedgerTransaction.kind != "clearing",
+               Entry.currency == "coin", *accounts)
+        .group_by(Entry.account_id)
+        .subquery("after_end")
+    )
+    net = sa.func.coalesce(after.c.net, 0)
+    return after, sa.cast(Account.balance - sa.case((net > 0, net), else_=0), sa.BigInteger)
 
 
 def _holders_held(holders: sa.Select[Any], ends_at: datetime) -> sa.Select[Any]:
