@@ -140,3 +140,48 @@ def test_mall_pages_show_the_member_price(app, make_user, make_card):
     for url in (reward_url, mall_url):
         page = browser.get(url).get_data(as_text=True)
         assert "80 coins" in page and 'data-testid="base-price"' in page
+
+
+def test_reward_price_is_labelled_by_what_set_it_card_or_tier(app, make_user, make_card, api):
+    """A card's member price says so, with the card; a tier price keeps the tier's name;
+    with both, the card (which priced last) names it; the charge is what the page said."""
+    from flask import url_for
+
+    from tests.conftest import new_key
+    from tokenmart.accounts.models import User
+    from tokenmart.core.labels import label
+    from tokenmart.mall import admin_service
+    from tokenmart.membership import joining
+
+    reward = admin_service.create_reward(None, {
+        "name": "Kettle", "currency": "coin", "price": 100, "tier_prices": {"gold": 90},
+        "grant": {"type": "physical"}})
+    card = make_card("free", name="Red card", benefits={"member_discount_percent": 20})
+    gwen, mia = make_user("gwen", coin=500), make_user("mia", coin=500)
+    db.session.execute(sa.update(User).where(User.id == gwen.id).values(tier="gold"))
+    db.session.commit()
+    with app.test_request_context():
+        reward_url = url_for("mall.reward", reward_id=reward.id)
+        gold = label("gold", "tier")
+
+    tier_only = login(app, "gwen").get(reward_url).get_data(as_text=True)
+    assert f"Your price ({gold}): 90 coins" in tier_only
+    assert "Member price (" not in tier_only
+
+    joining.join_card(card.id, mia.id)
+    joining.join_card(card.id, gwen.id)
+    db.session.commit()
+    holder = login(app, "mia").get(reward_url).get_data(as_text=True)
+    assert "Member price (Red card): 80 coins" in holder
+    assert "Your price (" not in holder
+    both = login(app, "gwen").get(reward_url).get_data(as_text=True)
+    assert "Member price (Red card): 72 coins" in both  # 20% off the gold price of 90
+    assert "Your price (" not in both
+    chinese = login(app, "mia").get(reward_url + "?lang=zh_Hans").get_data(as_text=True)
+    assert "会员卡价（Red card）：80 金币" in chinese
+
+    for user, shown in ((mia, 80), (gwen, 72)):
+        resp = api(user).post(f"/api/v1/rewards/{reward.id}/redemptions",
+                              json={"shipping_address": "1 Road"}, key=new_key())
+        assert resp.status_code == 201, resp.get_json()
+        assert resp.get_json()["price"] == shown

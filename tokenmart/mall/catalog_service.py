@@ -23,6 +23,7 @@ from tokenmart.mall.models import (
     RewardUserCount,
     VoucherCode,
     member_price,
+    member_price_source,
 )
 
 
@@ -67,6 +68,9 @@ class PriceView:
     currency: str
     tier: str
     short: int | None
+    #: the reader's words for the membership card whose member price `price` is (e.g.
+    #: "Gold card"); None when the tier's own price stands, so the label names the tier
+    member_source: str | None = None
 
     @property
     def discounted(self) -> bool:
@@ -75,14 +79,23 @@ class PriceView:
 
 def price_view(reward: Reward, tier: str | None, balances: dict[str, int] | None,
                user_id: int | None = None) -> PriceView:
-    """The reader's price for `reward` (tier price if set, then any member price) and what
-    they are short of it."""
-    price = member_price(user_id, reward.id, reward.currency, reward.price_for(tier))
+    """The reader's price for `reward` (tier price if set, then any member price), what
+    they are short of it, and which of the two set it.
+
+    The price itself comes from `member_price`, the very function a redemption charges
+    with; the source is asked separately (pages only) and only when a member discount
+    actually lowered the tier price, so a card is named only when a card priced it.
+    """
+    tier_price = reward.price_for(tier)
+    price = member_price(user_id, reward.id, reward.currency, tier_price)
+    source = None
+    if price < tier_price:
+        source = member_price_source(user_id, reward.id, reward.currency, tier_price)
     short = None
     if balances is not None:
         short = max(0, price - int(balances.get(reward.currency, 0)))
     return PriceView(price=price, base=reward.price, currency=reward.currency,
-                     tier=tier or "member", short=short)
+                     tier=tier or "member", short=short, member_source=source)
 
 
 def open_rewards_query(now: datetime | None = None) -> sa.Select[Any]:

@@ -40,6 +40,27 @@ def member_price(user_id: int | None, reward_id: int, currency: str, price: int,
     return price
 
 
+#: pages' companions of PRICE_PROVIDERS, never called by a redemption (whose SQL and
+#: signature stay as they are): provider(user_id, reward_id, currency, price) -> (member
+#: price, the reader's words for what set it, e.g. a card's name), or None when the
+#: provider lowers nothing. Reward pages say "Member price (<card>)" rather than a tier.
+PRICE_SOURCE_PROVIDERS: list[Callable[[int, int, str, int], tuple[int, str] | None]] = []
+
+
+def member_price_source(user_id: int | None, reward_id: int, currency: str,
+                        price: int) -> str | None:
+    """Words naming what set the user's member price for the tier price `price` (the
+    provider that lowered it last, as `member_price` chains them), or None when no member
+    discount applies and the tier price stands. Pages only."""
+    source = None
+    if user_id is not None:
+        for provider in PRICE_SOURCE_PROVIDERS:
+            found = provider(user_id, reward_id, currency, price)
+            if found is not None and found[0] < price:
+                price, source = found
+    return source
+
+
 class Reward(db.Model):
     __tablename__ = "rewards"
     __table_args__ = (

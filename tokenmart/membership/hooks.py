@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tokenmart.core.i18n import cny
+from tokenmart.core.labels import label
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 from tokenmart.ledger import kinds
@@ -58,6 +59,23 @@ def member_price(user_id: int, reward_id: int, currency: str, price: int, record
     return new_price
 
 
+def member_price_card(user_id: int, reward_id: int, currency: str,
+                      price: int) -> tuple[int, str] | None:
+    """The pages' twin of `member_price`: the same best price (same cards, same rule) and
+    the name of the card giving it, so a reward page can say the price is the reader's
+    member price rather than their tier's. Reads the request's cached cards and records
+    nothing; the redemption keeps calling `member_price` alone."""
+    cards = _cards(user_id, cached=True)
+    if not cards:
+        return None
+    new_price, card = benefits.best_price(price, cards, benefits.local_weekday())
+    if card is None:
+        return None
+    program = db.session.get(CardProgram, card.card_id)
+    name = program.name.strip() if program is not None else ""
+    return new_price, name or label(card.kind, "card_kind")
+
+
 def on_earning_event(user_id: int, event: str) -> None:
     """Issue any conditional card the event just qualified the user for (in its own
     savepoint: a problem here must never undo the check-in or swap itself)."""
@@ -76,6 +94,7 @@ def _register_providers() -> None:
 
     for registry, fn in ((tiers.MULTIPLIER_PROVIDERS, card_multiplier),
                          (mall_models.PRICE_PROVIDERS, member_price),
+                         (mall_models.PRICE_SOURCE_PROVIDERS, member_price_card),
                          (badges.EVENT_LISTENERS, on_earning_event)):
         if fn not in registry:
             registry.append(fn)
