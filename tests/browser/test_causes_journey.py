@@ -1,5 +1,6 @@
 """A person on a phone opens a cause, gives coins after confirming, and sees the progress
-change and their name among the donors; the same in Chinese; nothing scrolls sideways."""
+change and their name among the donors; finds their gifts under My donations; the same in
+Chinese; nothing scrolls sideways."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, axe_violations, scroll_overflow, sign_in
+from tests.browser.conftest import PHONE, axe_violations, follow, scroll_overflow, sign_in
 from tests.mall.conftest import image_bytes
 
 pytestmark = pytest.mark.browser
@@ -117,3 +118,52 @@ def test_chinese_cause_page_and_pledge(new_page: Any, make_user: Any, app: Any) 
     page.wait_for_selector(".flash")
     assert "10%" in page.inner_text("[data-testid=pledge-state]")
     assert scroll_overflow(page) == 0
+
+
+def test_phone_my_donations_in_english_and_chinese(new_page: Any, make_user: Any,
+                                                   app: Any) -> None:
+    from tokenmart.causes import giving_service
+    from tokenmart.extensions import db
+
+    giver_id = make_user("giver", coin=100, flower=5).id
+    make_user("other", coin=100)
+    cause_id = _cause("Trees for the hills")
+    giving_service.donate(giver_id, cause_id, "coin", 40)
+    giving_service.donate(giver_id, cause_id, "flower", 2)
+    db.session.commit()
+    db.session.remove()  # the live server threads need the write lock (SQLite)
+
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    sign_in(page, "giver")
+    page.goto("/causes")
+    follow(page, "[data-testid=my-donations-link]")
+    assert page.url.endswith("/causes/mine")
+    assert "My donations" in page.inner_text("h1")
+    rows = page.locator("[data-testid=giving-row]")
+    assert rows.count() == 2
+    assert "2 little red flowers" in rows.nth(0).inner_text()  # newest first
+    assert "40 coins" in rows.nth(1).inner_text()
+    assert "Trees for the hills" in rows.nth(1).inner_text()
+    assert scroll_overflow(page) == 0
+    follow(page, "[data-testid=giving-row] >> nth=0 >> a")
+    assert "Trees for the hills" in page.inner_text("h1")
+
+    zh = new_page(locale="zh-CN")
+    zh.set_viewport_size(PHONE)
+    sign_in(zh, "giver")
+    zh.goto("/causes/mine")
+    assert "我的捐赠" in zh.inner_text("h1")
+    text = zh.inner_text("[data-testid=giving]")
+    assert "40 金币" in text and "捐赠" in text
+    assert scroll_overflow(zh) == 0
+
+    empty = new_page(locale="zh-CN")
+    empty.set_viewport_size(PHONE)
+    sign_in(empty, "other")
+    empty.goto("/causes/mine")
+    assert "你还没有向公益项目捐赠过" in empty.inner_text("main")
+    assert "Trees for the hills" not in empty.inner_text("main")
+    follow(empty, "text=查看公益项目")
+    assert empty.url.endswith("/causes")
+    assert scroll_overflow(empty) == 0

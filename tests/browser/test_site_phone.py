@@ -21,7 +21,8 @@ ADMIN_PASSWORD = "tokenmart-admin"  # noqa: S105
 
 USER_PAGES = ["/", "/market", "/mall", "/tasks", "/campaigns", "/wallet", "/orders", "/coupons",
               "/me", "/notifications", "/leaderboard", "/sell", "/my/listings", "/mall/redemptions",
-              "/periods", "/wallet/cashouts", "/me/password", "/me/tokens", "/me/two-factor"]
+              "/periods", "/wallet/cashouts", "/me/password", "/me/tokens", "/me/two-factor",
+              "/causes/mine"]
 ADMIN_PAGES = ["/admin/", "/admin/users", "/admin/economy", "/admin/fraud", "/admin/segments",
                "/admin/audit", "/admin/barter/", "/admin/mall/rewards", "/admin/coupons/templates",
                "/admin/periods", "/admin/cashouts"]

@@ -1,4 +1,5 @@
-"""The causes' JSON API: list causes, donate (Idempotency-Key), set my pledge."""
+"""The causes' JSON API: list causes, donate (Idempotency-Key), set my pledge, and list
+my donations and pledged credits."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from tokenmart.accounts.auth import auth_required, current_api_caller, public
-from tokenmart.causes import causes_service, giving_service
+from tokenmart.causes import causes_service, giving_service, history_service
 from tokenmart.causes.admin_api import admin_blp  # noqa: F401 - registered by discovery
 from tokenmart.causes.errors import CauseClosed
 from tokenmart.causes.schemas import (
@@ -15,6 +16,7 @@ from tokenmart.causes.schemas import (
     CauseSchema,
     DonateSchema,
     DonationSchema,
+    GivingPageSchema,
     PledgeSchema,
     PledgeSetSchema,
 )
@@ -57,6 +59,15 @@ def donate(data: dict[str, Any], cause_id: int) -> Any:
     donation = giving_service.donate(current_api_caller().id, cause_id, data["currency"],
                                      data["amount"], data["show_name"])
     return giving_service.donation_dict(donation)
+
+
+@blp.route("/me/donations", methods=["GET"])
+@auth_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, GivingPageSchema)
+def my_donations(args: dict[str, Any]) -> Any:
+    """My donations and pledged credits, newest first"""
+    return history_service.giving_of(current_api_caller().id, args["cursor"], args["limit"])
 
 
 @blp.route("/me/pledge", methods=["GET"])

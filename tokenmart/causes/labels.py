@@ -1,4 +1,5 @@
-"""Labels of the causes' codes: a cause's state, and the back office's audit words."""
+"""Labels of the causes' codes: a cause's state, the kinds of a giving history's rows, and
+the back office's audit words."""
 
 from __future__ import annotations
 
@@ -16,6 +17,10 @@ CAUSE_STATUS = define("cause_status", {
 DONATION_CURRENCY = define("donation_currency", {
     "coin": _l("Coins"),
     "flower": _l("Flowers"),
+})
+GIVING_KIND = define("giving_kind", {
+    "donation": _l("Gift"),
+    "pledge": _l("Pledged credits"),
 })
 
 # The back office's audit log names every action; causes add theirs to its mappings.

@@ -47,6 +47,28 @@ class DonationSchema(ma.Schema):
     amount = ma.fields.Integer()
 
 
+class GivingSchema(ma.Schema):
+    kind = ma.fields.String(metadata={
+        "description": "donation (coins or flowers given) or pledge (credits a pledge moved "
+                       "at a clearing)"})
+    transaction_id = ma.fields.Integer(metadata={
+        "description": "the ledger transaction; the list is ordered by it, newest first"})
+    donation_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "the donation's id (as POST donations answered); null for a pledge"})
+    cause_id = ma.fields.Integer(allow_none=True, metadata={
+        "description": "null: a pledge whose cause can no longer be told apart"})
+    cause_name = ma.fields.String(allow_none=True)
+    currency = ma.fields.String(metadata={
+        "description": "coin or flower for a donation; credit (CNY cents) for a pledge"})
+    amount = ma.fields.Integer(metadata={"description": "positive, whole units of currency"})
+    created_at = ma.fields.DateTime()
+
+
+class GivingPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(GivingSchema))
+    next_cursor = ma.fields.String(allow_none=True)
+
+
 class PledgeSetSchema(ma.Schema):
     cause_id = ma.fields.Integer(strict=True, required=True,
                                  validate=ma.validate.Range(min=1, max=2_147_483_647))

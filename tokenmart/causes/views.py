@@ -1,4 +1,5 @@
-"""Cause pages: the list, a cause with its donate and pledge forms, and cause images."""
+"""Cause pages: the list, a cause with its donate and pledge forms, my donations (and the
+wallet's link to them), and cause images."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from tokenmart.causes import causes_service, giving_service, images
+from tokenmart.causes import causes_service, giving_service, history_service, images
 from tokenmart.causes.admin_views import admin_bp  # noqa: F401 - registered by discovery
 from tokenmart.causes.forms import DonateForm, PledgeForm
 from tokenmart.causes.models import Cause
@@ -20,6 +21,7 @@ from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 from tokenmart.home.views import HOME_SECTIONS
 from tokenmart.ledger.service import balances_of
+from tokenmart.ledger.views import WALLET_SECTIONS
 
 bp = Blueprint("causes", __name__)
 CURSOR_MAX = 100
@@ -40,6 +42,17 @@ def _home_section() -> dict[str, Any] | None:
 HOME_SECTIONS.append(_home_section)
 
 
+def _wallet_section(user: Any) -> dict[str, Any] | None:
+    """"My donations" on the wallet, for people who have given or pledged (the wallet is
+    where one looks for where tokens went); nothing for everyone else."""
+    if not history_service.has_given(user.id):
+        return None
+    return {"template": "causes/_wallet_section.html"}
+
+
+WALLET_SECTIONS.append(_wallet_section)
+
+
 def _my_pledge() -> tuple[Any, Cause | None]:
     if not current_user.is_authenticated:
         return None, None
@@ -53,6 +66,17 @@ def index() -> Any:
     pledge, pledge_cause = _my_pledge()
     return render_template("causes/index.html", page=page,
                            totals=causes_service.totals_for(page.items), pledge=pledge,
+                           pledge_cause=pledge_cause)
+
+
+@bp.get("/causes/mine")
+@login_required
+def mine() -> Any:
+    """My donations and pledged credits, newest first, with my pledge as it stands."""
+    page = history_service.giving_of(current_user.id,
+                                     arg_str("cursor", max_length=CURSOR_MAX) or None, 20)
+    pledge, pledge_cause = _my_pledge()
+    return render_template("causes/mine.html", page=page, pledge=pledge,
                            pledge_cause=pledge_cause)
 
 
