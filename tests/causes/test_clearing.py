@@ -17,7 +17,9 @@ from tests.causes.helpers import cause_balance, count, make_cause
 from tests.clearing.helpers import T0, balances
 from tokenmart.causes import causes_service, giving_service
 from tokenmart.clearing import engine, periods
+from tokenmart.clearing.models import ClearingPledgeMove
 from tokenmart.extensions import db
+from tokenmart.ledger.models import LedgerTransaction
 
 
 def _close(revenue_cents: int) -> int:
@@ -77,6 +79,11 @@ def test_pledge_moves_percent_rounded_down_inside_the_clearing(app: Any, make_us
     assert cause_balance(cause.id, "credit") == 33
     assert count("ledger_transactions", "kind = 'pledge'") == 1
     assert count("ledger_transactions", "kind = 'clearing'") == 1
+    # where ann's credit went is recorded with the pledge transaction (her history reads it)
+    moves = db.session.execute(sa.select(
+        ClearingPledgeMove.user_id, ClearingPledgeMove.to_account_id, ClearingPledgeMove.amount,
+        LedgerTransaction.kind).join(LedgerTransaction)).all()
+    assert moves == [(ann.id, cause.credit_account_id, 33, "pledge")]
 
 
 def test_repeat_moves_nothing_and_pledges_apply_once(app: Any, make_user: Any) -> None:

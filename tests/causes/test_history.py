@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 import time_machine
 
 from tests.causes.helpers import make_cause
 from tests.clearing.helpers import T0, sign_in
 from tokenmart.causes import giving_service, history_service
 from tokenmart.clearing import engine, periods
+from tokenmart.clearing.models import ClearingPledgeMove
 from tokenmart.extensions import db
 
 
@@ -66,24 +68,52 @@ def test_giving_of_pages_with_a_cursor(app: Any, make_user: Any) -> None:
     assert rest.items[0].amount == 40
 
 
-def test_a_pledge_shared_by_several_causes_names_the_owners_cause_only_when_sure(
+def _two_pledgers_cleared(make_user: Any, traveller: Any) -> dict[str, Any]:
+    """ann pledges to rivers, bob to trees; one clearing credits both causes in one
+    transaction."""
+    ann, bob = make_user("ann", coin=1000), make_user("bob", coin=1000)
+    rivers, trees = make_cause("Clean rivers"), make_cause("Trees for the hills")
+    giving_service.set_pledge(ann.id, rivers.id, 50)
+    giving_service.set_pledge(bob.id, trees.id, 50)
+    db.session.commit()
+    traveller.shift(timedelta(hours=1))
+    _clear()
+    return {"ann": ann, "bob": bob, "rivers": rivers, "trees": trees}
+
+
+def test_a_pledge_shared_by_several_causes_names_each_owners_cause_from_the_clearing(
         app: Any, make_user: Any) -> None:
-    """One clearing credits both causes in one transaction: ann's row names her cause from
-    her pledge as it was then; once she re-pledges, it says it cannot tell, never a wrong one."""
+    """The clearing records where each user's credit went, so the row keeps naming the
+    cause after the user pledges elsewhere."""
     with time_machine.travel(T0, tick=False) as traveller:
-        ann, bob = make_user("ann", coin=1000), make_user("bob", coin=1000)
-        rivers, trees = make_cause("Clean rivers"), make_cause("Trees for the hills")
-        giving_service.set_pledge(ann.id, rivers.id, 50)
-        giving_service.set_pledge(bob.id, trees.id, 50)
-        db.session.commit()
+        w = _two_pledgers_cleared(make_user, traveller)
+        [ann_row] = history_service.giving_of(w["ann"].id, None, 20).items
+        [bob_row] = history_service.giving_of(w["bob"].id, None, 20).items
+        assert (ann_row.kind, ann_row.cause_id) == ("pledge", w["rivers"].id)
+        assert (bob_row.kind, bob_row.cause_id) == ("pledge", w["trees"].id)
+        assert ann_row.transaction_id == bob_row.transaction_id  # one shared transaction
         traveller.shift(timedelta(hours=1))
-        _clear()
-        [row] = history_service.giving_of(ann.id, None, 20).items
-        assert (row.kind, row.cause_id) == ("pledge", rivers.id)
-        traveller.shift(timedelta(hours=1))
-        giving_service.set_pledge(ann.id, trees.id, 10)
+        giving_service.set_pledge(w["ann"].id, w["trees"].id, 10)
         db.session.commit()
-        [row] = history_service.giving_of(ann.id, None, 20).items
+        [row] = history_service.giving_of(w["ann"].id, None, 20).items
+        assert (row.cause_id, row.cause_name) == (w["rivers"].id, "Clean rivers")
+
+
+def test_an_older_shared_pledge_without_a_record_names_its_cause_only_when_sure(
+        app: Any, make_user: Any) -> None:
+    """Pledge transactions from before migration 0018 have no per-user record: the cause
+    is read back from the pledge as it was then; once re-pledged, the row says it cannot
+    tell, never a wrong cause."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        w = _two_pledgers_cleared(make_user, traveller)
+        db.session.execute(sa.delete(ClearingPledgeMove))  # as before migration 0018
+        db.session.commit()
+        [row] = history_service.giving_of(w["ann"].id, None, 20).items
+        assert (row.kind, row.cause_id) == ("pledge", w["rivers"].id)
+        traveller.shift(timedelta(hours=1))
+        giving_service.set_pledge(w["ann"].id, w["trees"].id, 10)
+        db.session.commit()
+        [row] = history_service.giving_of(w["ann"].id, None, 20).items
         assert (row.cause_id, row.cause_name) == (None, None)
 
 

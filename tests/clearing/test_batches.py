@@ -27,7 +27,7 @@ from tests.causes.helpers import cause_balance, make_cause
 from tests.clearing.helpers import T0, balances, count, earn
 from tokenmart.causes import giving_service
 from tokenmart.clearing import batches, engine, periods
-from tokenmart.clearing.models import ClearingRun
+from tokenmart.clearing.models import ClearingPledgeMove, ClearingRun
 from tokenmart.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,6 +158,12 @@ def test_causes_and_pledges_in_batches_sum_to_the_paid_amount(app: Any, make_use
     assert cause_balance(cause.id, "credit") == 24 + 15 + 15
     assert sum(credits) + cause_balance(cause.id, "credit") == report["paid_cents"]
     assert cause_balance(cause.id, "coin") == 0
+    # each pledging user's move is recorded once, with its own batch's pledge transaction
+    moves = db.session.execute(sa.select(
+        ClearingPledgeMove.user_id, ClearingPledgeMove.to_account_id, ClearingPledgeMove.amount)
+        .order_by(ClearingPledgeMove.user_id)).all()
+    assert moves == [(users[1].id, cause.credit_account_id, 15),
+                     (users[2].id, cause.credit_account_id, 15)]
 
 
 @pytest.mark.parametrize("phase", ["collect", "allocate", "pay"])

@@ -6,10 +6,12 @@ user's debit in a "pledge" transaction), and no transaction is both, so the tran
 id is one key that orders the two kinds together and serves as the page cursor. Nothing
 here writes, and nothing is stored beyond what giving and the clearing already record.
 
-A pledge transaction credits every pledged cause of that clearing batch at once and the
-user's debit does not name its cause, so the cause is read back: the only cause credited
-in that transaction, else the user's current pledge if it was already set then (a pledge
-is changed only by replacing its row, which moves `updated_at`); otherwise it is unknown.
+A pledge transaction credits every pledged cause of that clearing batch at once, so the
+user's debit does not name its cause; the clearing records where each user's credit went
+(`clearing_pledge_moves`, since migration 0018). For an older pledge transaction the
+cause is read back: the only cause credited in that transaction, else the user's current
+pledge if it was already set then (a pledge is changed only by replacing its row, which
+moves `updated_at`); otherwise it is unknown.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tokenmart.causes.models import Cause, Donation, Pledge
+from tokenmart.clearing import engine
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.extensions import db
 from tokenmart.ledger.models import Account, Entry, LedgerTransaction
@@ -105,6 +108,16 @@ def _pledge_causes(user_id: int, rows: list[Any]) -> dict[int, int | None]:
     """transaction id -> the cause the user's pledge went to in it (None: unknown)."""
     if not rows:
         return {}
+    recorded = engine.pledge_destinations(user_id, [r.id for r in rows])
+    found: dict[int, int | None] = {}
+    if recorded:
+        by_account = {account_id: cause_id for account_id, cause_id in db.session.execute(
+            sa.select(Cause.credit_account_id, Cause.id)
+            .where(Cause.credit_account_id.in_(set(recorded.values()))))}
+        found = {txn_id: by_account.get(account_id) for txn_id, account_id in recorded.items()}
+    rows = [r for r in rows if r.id not in found]
+    if not rows:
+        return found
     credited: dict[int, set[int]] = defaultdict(set)
     for txn_id, cause_id in db.session.execute(
         sa.select(Entry.transaction_id, Cause.id)
@@ -113,7 +126,6 @@ def _pledge_causes(user_id: int, rows: list[Any]) -> dict[int, int | None]:
     ):
         credited[txn_id].add(cause_id)
     pledge = db.session.get(Pledge, user_id)
-    found: dict[int, int | None] = {}
     for row in rows:
         causes = credited.get(row.id, set())
         if len(causes) == 1:

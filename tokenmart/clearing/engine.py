@@ -44,7 +44,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import aliased
 
-from tokenmart.clearing.models import Clearing, ClearingLedgerTransaction, Period
+from tokenmart.clearing.models import (
+    Clearing,
+    ClearingLedgerTransaction,
+    ClearingPledgeMove,
+    Period,
+)
 from tokenmart.clearing.periods import (
     PeriodOpen,
     check_transition,
@@ -445,9 +450,26 @@ def apply_pledges(conn: Any, period: Period, now: datetime, actor_id: int | None
             sa.cast(sa.func.sum(PLEDGE_WORK.c.amount), sa.BigInteger),
             sa.cast(sa.null(), sa.BigInteger), at,
         ).group_by(PLEDGE_WORK.c.to_account_id)))
+        conn.execute(sa.insert(ClearingPledgeMove).from_select(
+            ["transaction_id", "user_id", "to_account_id", "amount"],
+            sa.select(txn, PLEDGE_WORK.c.user_id, PLEDGE_WORK.c.to_account_id,
+                      PLEDGE_WORK.c.amount)))
     PLEDGE_WORK.drop(conn)
     if progress is not None:
         progress.step(f"moved {int(pledged)} pledged cents from {int(pledging)} users")
+
+
+def pledge_destinations(user_id: int, transaction_ids: list[int]) -> dict[int, int]:
+    """transaction id -> the account the user's pledged credit went to in that clearing
+    "pledge" transaction, for those of `transaction_ids` that recorded it (every pledge
+    since migration 0018)."""
+    if not transaction_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ClearingPledgeMove.transaction_id, ClearingPledgeMove.to_account_id)
+        .where(ClearingPledgeMove.user_id == user_id,
+               ClearingPledgeMove.transaction_id.in_(transaction_ids)))
+    return {txn_id: account_id for txn_id, account_id in rows}
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -185,3 +185,24 @@ class ClearingLedgerTransaction(db.Model):
                                                 primary_key=True)
     period_id: Mapped[int] = mapped_column(sa.ForeignKey("periods.id"), nullable=False,
                                            index=True)
+
+
+class ClearingPledgeMove(db.Model):
+    """Where one user's pledged credit went in a clearing's "pledge" ledger transaction.
+
+    The transaction itself debits each pledging user and credits each pledged account
+    once (a sum), so it cannot say which user's credit went where; this row can, for the
+    user's own giving history. Written by `engine.apply_pledges` in the same statement
+    batch as the entries, so both land or neither does.
+    """
+
+    __tablename__ = "clearing_pledge_moves"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    transaction_id: Mapped[int] = mapped_column(sa.ForeignKey("ledger_transactions.id"),
+                                                primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True,
+                                         index=True)
+    #: the pledged account credited (a cause's credit account)
+    to_account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), nullable=False)
+    amount: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
