@@ -17,6 +17,7 @@ from tests.causes.helpers import cause_balance, count, make_cause
 from tests.clearing.helpers import T0, balances
 from tokenmart.causes import causes_service, giving_service
 from tokenmart.clearing import engine, periods
+from tokenmart.clearing.checks import pledge_moves_match_the_ledger
 from tokenmart.clearing.models import ClearingPledgeMove
 from tokenmart.extensions import db
 from tokenmart.ledger.models import LedgerTransaction
@@ -84,6 +85,10 @@ def test_pledge_moves_percent_rounded_down_inside_the_clearing(app: Any, make_us
         ClearingPledgeMove.user_id, ClearingPledgeMove.to_account_id, ClearingPledgeMove.amount,
         LedgerTransaction.kind).join(LedgerTransaction)).all()
     assert moves == [(ann.id, cause.credit_account_id, 33, "pledge")]
+    assert pledge_moves_match_the_ledger() == []
+    db.session.execute(sa.update(ClearingPledgeMove).values(amount=32))  # tampered
+    assert [p.code for p in pledge_moves_match_the_ledger()] == ["pledge_moves_mismatch"]
+    db.session.rollback()
 
 
 def test_repeat_moves_nothing_and_pledges_apply_once(app: Any, make_user: Any) -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from tokenmart.clearing.models import Cashout, Clearing, ClearingLedgerTransaction
+from tokenmart.clearing.models import (
+    Cashout,
+    Clearing,
+    ClearingLedgerTransaction,
+    ClearingPledgeMove,
+)
 from tokenmart.extensions import db
 from tokenmart.ledger.models import Entry
 from tokenmart.ledger.service import system_balance
@@ -49,3 +54,29 @@ def clearing_credits_sum_to_paid() -> list[Problem]:
                     f"period {p}: clearing paid {paid} cents but credited {total}",
                     {"period_id": p, "paid_cents": int(paid), "credited": int(total)})
             for p, paid, total in rows]
+
+
+@register_check
+def pledge_moves_match_the_ledger() -> list[Problem]:
+    """Each pledge transaction's recorded moves (whose credit went where, for the users'
+    giving histories) sum, per pledged account, to what the ledger credited that account."""
+    moved = (
+        sa.select(ClearingPledgeMove.transaction_id, ClearingPledgeMove.to_account_id,
+                  sa.func.sum(ClearingPledgeMove.amount).label("total"))
+        .group_by(ClearingPledgeMove.transaction_id, ClearingPledgeMove.to_account_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(moved.c.transaction_id, moved.c.to_account_id, moved.c.total,
+                  sa.func.coalesce(Entry.amount, 0))
+        .outerjoin(Entry, sa.and_(Entry.transaction_id == moved.c.transaction_id,
+                                  Entry.account_id == moved.c.to_account_id, Entry.amount > 0))
+        .where(sa.func.coalesce(Entry.amount, 0) != moved.c.total)
+        .limit(100)
+    ).all()
+    return [Problem("pledge_moves_mismatch",
+                    f"pledge transaction {txn}: moves to account {account} total {total} "
+                    f"cents but the ledger credited {credited}",
+                    {"transaction_id": txn, "account_id": account, "moves": int(total),
+                     "credited": int(credited)})
+            for txn, account, total, credited in rows]
