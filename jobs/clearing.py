@@ -18,6 +18,16 @@ def clear_due_periods(fire_time: datetime) -> list[int]:
     return clear(fire_time)
 
 
+def resume_runs() -> list[int]:
+    """Carry on every batched clearing that started and has not finished: one an admin
+    started from the period page (a web request never runs one for minutes), or one that
+    was killed. Resumes at the committed cursor; a concurrent runner waits on the
+    period's advisory lock and then finds it cleared."""
+    from tokenmart.clearing.engine import resume_started_clearings
+
+    return resume_started_clearings()
+
+
 JOBS = [
     Job(
         id="clearing.clear_due_periods",
@@ -29,5 +39,13 @@ JOBS = [
         description="Clear ended periods into credits after the grace delay",
         misfire_grace_time=24 * 3600,
         pass_fire_time=True,
+    ),
+    Job(
+        id="clearing.resume_runs",
+        func=resume_runs,
+        trigger="cron",
+        trigger_args={"minute": "*"},
+        description="Carry on batched clearings that started (admin click) or were interrupted",
+        misfire_grace_time=60,
     ),
 ]

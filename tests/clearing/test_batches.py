@@ -296,6 +296,63 @@ def test_kill_9_between_batches_then_the_next_run_finishes_once(
     _assert_cleared_once(users, 999, report)
 
 
+def test_an_admin_click_starts_a_batched_clearing_and_the_job_finishes_it(
+        app: Any, client: Any, admin: Any, make_user: Any) -> None:
+    """A web request never runs a batched clearing for minutes (a worker timeout would
+    kill it): the click fixes the pool and returns; the scheduler's job finishes it."""
+    from jobs.clearing import JOBS, resume_runs
+    from tests.clearing.helpers import sign_in
+
+    users = _users(make_user)
+    period_id = _close(3333)
+    sign_in(client, "admin")
+    resp = client.post(f"/admin/periods/{period_id}/clear", follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert f"Period #{period_id} is clearing in batches of 2 people" in page
+    assert 'data-testid="clearing-run"' in page and "collecting coins" in page
+    assert periods.get_period(period_id).status == "ended"
+    assert count("clearing_ledger_transactions") == 0  # nothing moved yet
+    run = db.session.get(ClearingRun, period_id)
+    assert (run.phase, run.batches, run.pool_cents) == ("collect", 0, 999)
+    db.session.rollback()
+    zh = client.get(f"/admin/periods/{period_id}?lang=zh_Hans").get_data(as_text=True)
+    assert "分批结算中（收取金币）" in zh
+    # the every-minute job carries it on to the end, once
+    assert [j.trigger_args for j in JOBS if j.id == "clearing.resume_runs"] == [{"minute": "*"}]
+    assert resume_runs() == [period_id]
+    _assert_cleared_once(users, 999, engine.clear_period(period_id))
+    assert resume_runs() == []
+    done = client.get(f"/admin/periods/{period_id}").get_data(as_text=True)
+    assert 'data-testid="clearing-run"' not in done and 'data-testid="paid"' in done
+
+
+def test_the_api_answers_202_while_a_batched_clearing_runs_then_the_report(
+        app: Any, api: Any, admin: Any, make_user: Any) -> None:
+    users = _users(make_user)
+    period_id = _close(3333)
+    client = api(admin)
+    started = client.post(f"/api/v1/admin/periods/{period_id}/clear")
+    assert started.status_code == 202
+    body = started.get_json()
+    assert body["status"] == "ended" and body["paid_cents"] is None and body["pool_cents"] == 999
+    assert body["clearing_run"]["phase"] == "collect" and body["clearing_run"]["batches"] == 0
+    again = client.post(f"/api/v1/admin/periods/{period_id}/clear")  # no second run
+    assert again.status_code == 202 and count("clearing_runs") == 1
+    assert engine.resume_started_clearings() == [period_id]
+    done = client.post(f"/api/v1/admin/periods/{period_id}/clear")
+    assert done.status_code == 200 and "clearing_run" not in done.get_json()
+    _assert_cleared_once(users, 999, done.get_json())
+
+
+def test_a_small_clearing_still_runs_at_once_from_the_click(
+        app: Any, api: Any, admin: Any, make_user: Any) -> None:
+    ann = make_user("ann", coin=1000)
+    period_id = _close(1000)
+    resp = api(admin).post(f"/api/v1/admin/periods/{period_id}/clear")
+    assert resp.status_code == 200 and resp.get_json()["status"] == "cleared"
+    assert balances(ann)["credit"] == 100 and count("clearing_runs") == 0
+
+
 def test_the_admin_period_page_shows_a_run_in_progress(
         app: Any, client: Any, admin: Any, make_user: Any, monkeypatch: Any) -> None:
     from tests.clearing.helpers import sign_in

@@ -111,9 +111,15 @@ def add_margin_entry(data: dict[str, Any], period_id: int) -> Any:
 @declare_errors((409, "period_open"))
 @admin_required_api
 @admin_blp.response(200, PeriodReportSchema)
+@admin_blp.alt_response(202, schema=PeriodReportSchema, description=(
+    "Too many coin holders for one transaction: the clearing started in batches (the "
+    "pool is fixed) and the scheduler finishes it; GET the period to see it cleared"))
 def clear_period(period_id: int) -> Any:
     """Clear an ended period once; a repeat returns the same report (409 period_open)"""
-    return engine.clear_period(period_id, actor_id=current_api_user().id)
+    report = engine.start_clearing(period_id, actor_id=current_api_user().id)
+    if report is not None:
+        return report
+    return engine.started_report(period_id), 202
 
 
 @admin_blp.route("/cashouts", methods=["GET"])

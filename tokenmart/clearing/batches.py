@@ -24,7 +24,8 @@ Each batch is one transaction that also advances the run's cursor (the last user
 done) under the run row's lock, and each of its ledger transactions has an idempotency
 key naming the period, phase and cursor: a batch commits whole or not at all, and is
 never applied twice. A run killed anywhere resumes at its cursor on the next call (the
-job, the CLI or the admin button). On PostgreSQL a session advisory lock (the engine's
+jobs, the CLI). An admin's click only starts a run (`engine.start_clearing`): the
+scheduler's `clearing.resume_runs` job, every minute, runs it to the end. On PostgreSQL a session advisory lock (the engine's
 key) keeps a second runner waiting instead of racing; without it the cursor check
 still makes the loser's batch a no-op.
 
@@ -93,6 +94,25 @@ def clear_in_batches(period_id: int, actor_id: int | None = None) -> dict[str, A
     except BaseException:
         db.session.rollback()
         raise
+
+
+def start(period_id: int, actor_id: int | None = None) -> ClearingRun:
+    """Start the period's batched clearing without running a batch: the period checked
+    (ended, earlier ones cleared), the pool fixed, the run row committed. Idempotent."""
+    try:
+        return _start(period_id, actor_id)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def unfinished_runs() -> list[int]:
+    """Periods whose batched clearing started and has not finished, oldest first."""
+    ids = list(db.session.execute(
+        sa.select(ClearingRun.period_id).where(ClearingRun.phase != "done")
+        .order_by(ClearingRun.period_id)).scalars())
+    db.session.rollback()
+    return ids
 
 
 def _run_to_the_end(period_id: int, actor_id: int | None) -> dict[str, Any]:

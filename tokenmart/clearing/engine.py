@@ -48,6 +48,7 @@ from tokenmart.clearing.models import (
     Clearing,
     ClearingLedgerTransaction,
     ClearingPledgeMove,
+    ClearingRun,
     Period,
 )
 from tokenmart.clearing.periods import (
@@ -516,6 +517,55 @@ def clear_period(period_id: int, *, actor_id: int | None = None, attempts: int =
                 continue
             raise
     raise AssertionError("unreachable")
+
+
+def start_clearing(period_id: int, *, actor_id: int | None = None) -> dict[str, Any] | None:
+    """What an admin's click does: clear now, or start a clearing too big for one request.
+
+    A clearing that fits one transaction runs now and returns its report, as
+    `clear_period` does. One that runs in batches (more coin holders than
+    CLEARING_BATCH_SIZE, or already started) would keep a web request busy for minutes,
+    past any worker timeout; it is only started here (the period checked, the pool fixed,
+    the run row committed) and None is returned: the scheduler's `clearing.resume_runs`
+    job carries it on within a minute, and `flask periods clear` can run it from a shell.
+    A period already cleared returns its report. Raises as `clear_period` does.
+    """
+    from tokenmart.clearing import batches  # imports this module
+
+    if not batches.runs_in_batches(period_id):
+        return clear_period(period_id, actor_id=actor_id)
+    done = _existing_report(period_id)
+    db.session.rollback()
+    if done is not None:
+        return done
+    system_account_id(COIN_SINK, "coin")
+    system_account_id(CREDIT_SOURCE, "credit")
+    db.session.commit()
+    batches.start(period_id, actor_id)
+    return None
+
+
+def started_report(period_id: int) -> dict[str, Any]:
+    """The period's report with its batched clearing's progress (`clearing_run`)."""
+    started = report(get_period(period_id))
+    run = db.session.get(ClearingRun, period_id)
+    if run is not None and run.phase != "done":
+        started["clearing_run"] = {"phase": run.phase, "batches": run.batches,
+                                  "started_at": run.started_at}
+    db.session.rollback()
+    return started
+
+
+def resume_started_clearings() -> list[int]:
+    """Finish every clearing that started in batches and has not finished (the job that
+    carries on what an admin's click started, or a run that was killed), oldest first."""
+    from tokenmart.clearing import batches  # imports this module
+
+    finished = []
+    for period_id in batches.unfinished_runs():
+        clear_period(period_id)
+        finished.append(period_id)
+    return finished
 
 
 def clear_due_periods(fire_time: datetime | None = None) -> list[int]:

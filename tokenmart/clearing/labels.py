@@ -33,3 +33,10 @@ PAYOUT_METHOD = define("payout_method", {
     "wechat": _l("WeChat Pay"),
     "bank": _l("Bank card"),
 })
+CLEARING_PHASE = define("clearing_phase", {
+    "collect": _l("collecting coins"),
+    "allocate": _l("working out the shares"),
+    "pay": _l("paying credits"),
+    "finish": _l("writing the report"),
+    "done": _l("finished"),
+})

@@ -11,6 +11,12 @@ from tokenmart.clearing.models import CASHOUT_STATUSES, MARGIN_KINDS, PAYOUT_MET
 from tokenmart.core.pagination import PageArgsSchema
 
 
+class ClearingRunSchema(ma.Schema):
+    phase = ma.fields.String(metadata={"description": "collect | allocate | pay | finish"})
+    batches = ma.fields.Integer(metadata={"description": "batches committed so far"})
+    started_at = ma.fields.DateTime()
+
+
 class PeriodReportSchema(ma.Schema):
     id = ma.fields.Integer()
     starts_at = ma.fields.DateTime()
@@ -25,6 +31,8 @@ class PeriodReportSchema(ma.Schema):
     participants = ma.fields.Integer(allow_none=True)
     rate_cents_per_1000_coins = ma.fields.Integer(allow_none=True)
     cleared_at = ma.fields.DateTime(allow_none=True)
+    clearing_run = ma.fields.Nested(ClearingRunSchema, metadata={
+        "description": "only in a 202 answer to a clear: the batched clearing just started"})
 
 
 class PeriodPageSchema(ma.Schema):

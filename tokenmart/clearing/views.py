@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import format_percent
+from flask_babel import format_number, format_percent
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -261,10 +261,16 @@ def admin_margin_entry(period_id: int) -> Any:
 def admin_clear(period_id: int) -> Any:
     if ActionForm().validate_on_submit():
         try:
-            result = engine.clear_period(period_id, actor_id=current_user.id)
-            flash(_("Period #%(id)s cleared: %(paid)s to %(n)s people, %(rate)s.",
-                    id=period_id, paid=cny(result["paid_cents"]), n=result["participants"],
-                    rate=rate_text(result["rate_cents_per_1000_coins"])), "success")
+            result = engine.start_clearing(period_id, actor_id=current_user.id)
+            if result is None:
+                flash(_("Period #%(id)s is clearing in batches of %(size)s people. The "
+                        "scheduler carries it on within a minute; progress shows here.",
+                        id=period_id, size=format_number(setting("CLEARING_BATCH_SIZE"))),
+                      "success")
+            else:
+                flash(_("Period #%(id)s cleared: %(paid)s to %(n)s people, %(rate)s.",
+                        id=period_id, paid=cny(result["paid_cents"]), n=result["participants"],
+                        rate=rate_text(result["rate_cents_per_1000_coins"])), "success")
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "error")
