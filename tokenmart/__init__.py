@@ -163,6 +163,7 @@ def _configure_logging(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from tokenmart.core.i18n import compile_catalogs, select_locale, translation_directories
+    from tokenmart.core.pg_prepared import install_keep_prepared
     from tokenmart.core.pool import install_idle_ping, install_quiet_session_teardown
     from tokenmart.core.sqlite import install_sqlite_behaviour
     from tokenmart.domains import import_all_models
@@ -174,6 +175,7 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         install_sqlite_behaviour(db.engine)
         install_idle_ping(db.engine, app.config["DB_IDLE_PING_SECONDS"])
+        install_keep_prepared(db.engine)
     from tokenmart.core.replicas import init_replicas
 
     init_replicas(app)

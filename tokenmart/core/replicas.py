@@ -272,6 +272,7 @@ def init_replicas(app: Flask) -> None:
         log.warning("TOKENMART_DATABASE_REPLICA_URLS is ignored: the primary is not PostgreSQL")
         return
     from tokenmart.config import ConfigError, normalize_database_url
+    from tokenmart.core.pg_prepared import install_keep_prepared
     from tokenmart.core.pool import install_idle_ping
 
     max_lag = float(app.config["REPLICA_MAX_LAG_SECONDS"])
@@ -291,6 +292,7 @@ def init_replicas(app: Flask) -> None:
     for url in urls:
         engine = sa.create_engine(normalize_database_url(url), **options)
         install_idle_ping(engine, app.config["DB_IDLE_PING_SECONDS"])
+        install_keep_prepared(engine)
         engines.append(engine)
     global _routing_installed
     _routing_installed = True
