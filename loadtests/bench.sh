@@ -26,7 +26,10 @@
 # BENCH_OFFERED_FRACTION (unset; e.g. 0.5: derive the pace from a saturation run of the
 # reference, see above), BENCH_WARMUP (5s of WarmUp users before every measured phase,
 # unlimited rewards only; 0 = none), BENCH_THREADS (0 = sync workers; N = gthread workers
-# with N threads, for both targets), VENV (default .venv).
+# with N threads, for both targets), BENCH_REFERENCE_KEEP_PREPARED (0; 1 = the reference
+# keeps prepared statements across a ROLLBACK, as tokenmart does), VENV (default .venv).
+# Every phase also reports CPU milliseconds per request of the app's workers, PostgreSQL
+# and Locust (loadtests/cpu_split.py): where a throughput gap comes from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +57,9 @@ PACE="${BENCH_PACE:-0}"
 OFFERED_FRACTION="${BENCH_OFFERED_FRACTION:-}"
 WARMUP="${BENCH_WARMUP:-5s}"
 RETRY_SHARE="${LOAD_RETRY_SHARE:-0.1}"  # the locustfile's share of same-key retries
+# 1: the reference keeps psycopg's prepared statements across a ROLLBACK as tokenmart does
+# (tokenmart/core/pg_prepared.py), so the two pay the same database work per statement
+REFERENCE_KEEP_PREPARED="${BENCH_REFERENCE_KEEP_PREPARED:-0}"
 
 WORK="$(mktemp -d -t tokenmart-bench.XXXXXX)"
 GUNICORN_PID=""
@@ -137,7 +143,7 @@ phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round, [$4 = p
   mkdir -p "$WORK/metrics-$name"  # gunicorn.conf.py (read automatically): per-worker metric files
   PROMETHEUS_MULTIPROC_DIR="$WORK/metrics-$name" TOKENMART_ENV=production TOKENMART_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(48))')" \
     TOKENMART_RATELIMIT_ENABLED=false TOKENMART_SCHEDULER_IN_PROCESS=false \
-    REFERENCE_DATABASE_URL="$url" \
+    REFERENCE_DATABASE_URL="$url" REFERENCE_KEEP_PREPARED="$REFERENCE_KEEP_PREPARED" \
     "$BIN/gunicorn" --workers "$WORKERS" "${WORKER_ARGS[@]}" --bind "127.0.0.1:$PORT" --log-level warning \
     --access-logfile /dev/null --error-logfile "$WORK/$name.gunicorn.log" "$app" &
   GUNICORN_PID=$!
@@ -153,13 +159,16 @@ phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round, [$4 = p
       -u "$USERS" -r "$USERS" -t "$WARMUP" -H "http://127.0.0.1:$PORT" --only-summary \
       --loglevel WARNING --exit-code-on-error 0 WarmUp >"$WORK/$name.warmup.log" 2>&1 || true
   fi
-  local rss_start rss_end
+  local rss_start rss_end cpu_start cpu_end
   rss_start="$(worker_rss_kb)"
+  cpu_start="$("$BIN/python" -m loadtests.cpu_split snap "$GUNICORN_PID")"
 
   echo "=== $name: locust $CLASS, $USERS users, $DURATION"
-  LOAD_MANIFEST="$WORK/$name.manifest.json" LOAD_PACE="$PACE" "$BIN/locust" -f loadtests/locustfile.py --headless \
+  LOAD_MANIFEST="$WORK/$name.manifest.json" LOAD_PACE="$PACE" "$BIN/python" -m loadtests.cpu_split run \
+    --out "$WORK/$name.locust.cpu" -- "$BIN/locust" -f loadtests/locustfile.py --headless \
     -u "$USERS" -r "$USERS" -t "$DURATION" -H "http://127.0.0.1:$PORT" --csv "$WORK/$name" \
     --only-summary --loglevel WARNING --exit-code-on-error 0 "$CLASS" >"$WORK/$name.locust.log" 2>&1 || true
+  cpu_end="$("$BIN/python" -m loadtests.cpu_split snap "$GUNICORN_PID")"
   rss_end="$(worker_rss_kb)"
   stop_server
 
@@ -171,15 +180,21 @@ phase() {  # $1 = database kind, $2 = tokenmart | reference, $3 = round, [$4 = p
   if grep -qi "database is locked" "$WORK/$name.gunicorn.log" "$WORK/$name.locust.log" 2>/dev/null; then
     echo "!!! 'database is locked' seen in $name"; STATUS=1
   fi
-  "$BIN/python" - "$WORK/${name}_stats.csv" "$name" "$rss_start" "$rss_end" "$audit" >>"$SUMMARY" <<'PY'
+  "$BIN/python" - "$WORK/${name}_stats.csv" "$name" "$rss_start" "$rss_end" "$audit" \
+    "$cpu_start" "$cpu_end" "$(cat "$WORK/$name.locust.cpu" 2>/dev/null || echo 0)" >>"$SUMMARY" <<'PY'
 import csv, sys
-path, name, rss0, rss1, audit = sys.argv[1:]
+path, name, rss0, rss1, audit, cpu0, cpu1, locust_cpu = sys.argv[1:]
 rows = {r["Name"]: r for r in csv.DictReader(open(path))}
 agg = rows["Aggregated"]
 redeem = [r for n, r in rows.items() if n.startswith("redeem")]
 rps = sum(float(r["Requests/s"]) for r in redeem)
+# CPU milliseconds per request (cpu_split): the app's workers, PostgreSQL, Locust
+count = max(1, int(agg["Request Count"]))
+(w0, p0), (w1, p1) = (map(float, cpu0.split())), (map(float, cpu1.split()))
+cpu = [(w1 - w0) * 1000 / count, (p1 - p0) * 1000 / count, float(locust_cpu) * 1000 / count]
 print(f"{name}|{float(agg['Requests/s']):.1f}|{rps:.1f}|{agg['50%']}|{agg['95%']}|{agg['99%']}|"
-      f"{agg['Request Count']}|{agg['Failure Count']}|{int(rss0)//1024}|{int(rss1)//1024}|{audit}")
+      f"{agg['Request Count']}|{agg['Failure Count']}|{int(rss0)//1024}|{int(rss1)//1024}|{audit}|"
+      + "|".join(f"{c:.2f}" for c in cpu))
 PY
   if [ -s "$WORK/${name}_failures.csv" ] && [ "$(wc -l <"$WORK/${name}_failures.csv")" -gt 1 ]; then
     echo "--- $name failures:"; cat "$WORK/${name}_failures.csv"; STATUS=1
@@ -222,9 +237,9 @@ pace_note="back to back"
 workers_note="$WORKERS sync gunicorn workers"
 [ "$THREADS" != 0 ] && workers_note="$WORKERS gthread gunicorn workers x $THREADS threads"
 echo "=== Results ($(date -u +%Y-%m-%dT%H:%MZ), $USERS users ($pace_note), $DURATION per phase, $ROUNDS round(s), $workers_note, $CLASS)"
-printf "%-25s %9s %10s %6s %6s %6s %9s %8s %11s %9s %s\n" phase "req/s" "redeem/s" p50 p95 p99 requests failures "RSS start" "RSS end" audit
-while IFS='|' read -r n rps red p50 p95 p99 count fails r0 r1 audit; do
-  printf "%-25s %9s %10s %6s %6s %6s %9s %8s %9sMB %7sMB %s\n" "$n" "$rps" "$red" "$p50" "$p95" "$p99" "$count" "$fails" "$r0" "$r1" "$audit"
+printf "%-25s %9s %10s %6s %6s %6s %9s %8s %11s %9s %-6s %7s %7s %7s\n" phase "req/s" "redeem/s" p50 p95 p99 requests failures "RSS start" "RSS end" audit "app ms" "pg ms" "load ms"
+while IFS='|' read -r n rps red p50 p95 p99 count fails r0 r1 audit app pg load; do
+  printf "%-25s %9s %10s %6s %6s %6s %9s %8s %9sMB %7sMB %-6s %7s %7s %7s\n" "$n" "$rps" "$red" "$p50" "$p95" "$p99" "$count" "$fails" "$r0" "$r1" "$audit" "$app" "$pg" "$load"
 done <"$SUMMARY"
 for kind in $DATABASES; do
   "$BIN/python" - "$SUMMARY" "$kind" <<'PY'
@@ -238,6 +253,15 @@ if t and r and sum(r):
     per_round = ", ".join(f"{a / b:.2f}" for a, b in zip(t, r, strict=False) if b)
     print(f"{kind}: redemption throughput tokenmart / reference = {sum(t) / sum(r):.2f} "
           f"(sums over {len(t)} round(s); per round: {per_round})")
+def cpu(target):  # mean CPU ms per request over the target's rounds: app, PostgreSQL, Locust
+    picked = [r for r in rows if r[0].startswith(f"{kind}-{target}-") and len(r) >= 14]
+    return [sum(float(r[i]) for r in picked) / len(picked) for i in (11, 12, 13)] if picked else None
+ct, cr = cpu("tokenmart"), cpu("reference")
+if ct and cr and sum(ct):
+    print(f"{kind}: CPU ms per request (app / PostgreSQL / Locust): tokenmart "
+          f"{ct[0]:.2f} / {ct[1]:.2f} / {ct[2]:.2f} = {sum(ct):.2f}, reference "
+          f"{cr[0]:.2f} / {cr[1]:.2f} / {cr[2]:.2f} = {sum(cr):.2f}; reference / tokenmart "
+          f"= {sum(cr) / sum(ct):.2f}")
 PY
 done
 exit "$STATUS"

@@ -25,6 +25,10 @@ from typing import Any
 PATH = re.compile(r"^/api/v1/rewards/(\d+)/redemptions$")
 URL = os.environ.get("REFERENCE_DATABASE_URL", "")
 IS_PG = URL.startswith("postgres")
+#: REFERENCE_KEEP_PREPARED=1: connect with tokenmart's KeepPreparedConnection (prepared
+#: statements survive a ROLLBACK, tokenmart/core/pg_prepared.py), so both targets pay the
+#: same database work per statement; 0 (default): psycopg's own connection
+KEEP_PREPARED = os.environ.get("REFERENCE_KEEP_PREPARED", "0") == "1"
 _local = threading.local()
 _burn: dict[str, int] = {}
 
@@ -36,7 +40,10 @@ def _connect() -> Any:
     if IS_PG:
         import psycopg
 
-        conn = psycopg.connect(URL.replace("postgresql+psycopg://", "postgresql://"))
+        connection_class = psycopg.Connection
+        if KEEP_PREPARED:
+            from tokenmart.core.pg_prepared import KeepPreparedConnection as connection_class
+        conn = connection_class.connect(URL.replace("postgresql+psycopg://", "postgresql://"))
     else:
         conn = sqlite3.connect(URL.removeprefix("sqlite:///"), isolation_level=None,
                                check_same_thread=False)
