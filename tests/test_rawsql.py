@@ -85,8 +85,16 @@ def test_pending_orm_changes_are_flushed_first(make_user: Any) -> None:
 
 
 def test_dates_bind_as_sqlalchemy_binds_them(app: Any) -> None:
-    value = rawsql.db_value(date(2026, 12, 3))
-    assert value == (date(2026, 12, 3) if rawsql.dialect_name() == "postgresql" else "2026-12-03")
+    """What a statement receives: on SQLite SQLAlchemy's text forms (microseconds always
+    written, so text comparisons order right), on PostgreSQL the values themselves."""
+    echo = rawsql.SQL("SELECT :d, :t")
+    at = rawsql.db_datetime(datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
+    got = rawsql.fetchone(echo, {"d": rawsql.db_value(date(2026, 12, 3)), "t": at})
+    if rawsql.dialect_name() == "postgresql":
+        assert got == (date(2026, 12, 3), datetime(2026, 12, 3, 10, 0))  # noqa: DTZ001
+    else:
+        assert got == ("2026-12-03", "2026-12-03 10:00:00.000000")
+    db.session.rollback()
 
 
 def test_listeners_see_every_statement(make_user: Any) -> None:

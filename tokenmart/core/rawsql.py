@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask.globals import _cv_app
 from sqlalchemy.orm import Session
 
 from tokenmart.extensions import db
@@ -108,8 +109,24 @@ def _forget_connection(session: Session, transaction: Any) -> None:
         session.info.pop(_CONNECTION, None)
 
 
+def _session() -> Any:
+    """The current app context's session, as `db.session()` gives it, without its four
+    calls and proxy lookup (Flask-SQLAlchemy scopes sessions by the id of the app context;
+    a hot path asks on every statement). Falls back to `db.session()` to create one."""
+    ctx = _cv_app.get(None)
+    if ctx is not None:
+        session = _SESSIONS.get(id(ctx))
+        if session is not None:
+            return session
+    return db.session()
+
+
+#: Flask-SQLAlchemy's scoped sessions by app context id (SQLAlchemy's ScopedRegistry)
+_SESSIONS: dict[int, Any] = db.session.registry.registry  # type: ignore[attr-defined]
+
+
 def _cursor() -> tuple[Any, str]:
-    session = db.session()
+    session = _session()
     if session.autoflush:
         session.flush()  # returns at once when nothing is pending
     remembered = session.info.get(_CONNECTION)
@@ -128,6 +145,8 @@ def _cursor() -> tuple[Any, str]:
 def _run(sql: SQL, params: dict[str, Any]) -> Any:
     cursor, dialect = _cursor()
     text = sql.for_dialect(dialect)
+    if dialect != "postgresql":
+        params = _sqlite_params(params)
     for listener in statement_listeners:
         listener(text)
     try:
@@ -186,23 +205,33 @@ def fetchall(sql: SQL, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in _run(sql, params).fetchall()]
 
 
-def db_datetime(value: datetime) -> Any:
-    """An aware datetime as `UTCDateTime` stores it: naive UTC (SQLite: SQLAlchemy's text)."""
+def db_datetime(value: datetime) -> datetime:
+    """An aware datetime as `UTCDateTime` stores it: naive UTC. (On SQLite `_run` turns
+    it into SQLAlchemy's text; no dialect lookup here, every statement has several.)"""
     if value.tzinfo is None:
         raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
-    naive = value.astimezone(UTC).replace(tzinfo=None)
-    if dialect_name() == "postgresql":
-        return naive
-    return naive.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite DATETIME format
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def db_value(value: Any) -> Any:
-    """A key value as SQLAlchemy would bind it: datetimes and dates need converting."""
+    """A key value as SQLAlchemy would bind it: aware datetimes become naive UTC."""
     if isinstance(value, datetime):
         return db_datetime(value)
-    if isinstance(value, date) and dialect_name() != "postgresql":
-        return value.isoformat()  # SQLAlchemy's SQLite DATE format
     return value
+
+
+def _sqlite_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Datetimes and dates as SQLAlchemy's SQLite types store them (text), so a raw
+    statement compares and writes exactly what the ORM does."""
+    if not any(isinstance(v, date) for v in params.values()):
+        return params
+    out = dict(params)
+    for key, value in params.items():
+        if isinstance(value, datetime):
+            out[key] = value.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's DATETIME
+        elif isinstance(value, date):
+            out[key] = value.isoformat()  # SQLAlchemy's DATE
+    return out
 
 
 def db_json(value: Any) -> str:
