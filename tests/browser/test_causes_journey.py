@@ -146,6 +146,10 @@ def test_phone_my_donations_in_english_and_chinese(new_page: Any, make_user: Any
     assert "40 coins" in rows.nth(1).inner_text()
     assert "Trees for the hills" in rows.nth(1).inner_text()
     assert scroll_overflow(page) == 0
+    # an amount reads on one line on a phone ("2 little red flowers" broke in two before)
+    lines = page.eval_on_selector_all("[data-testid=giving-amount]", """els => els.map(
+        e => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))""")
+    assert lines and all(n < 1.5 for n in lines), lines
     follow(page, "[data-testid=giving-row] >> nth=0 >> a")
     assert "Trees for the hills" in page.inner_text("h1")
 
