@@ -25,9 +25,9 @@ done) under the run row's lock, and each of its ledger transactions has an idemp
 key naming the period, phase and cursor: a batch commits whole or not at all, and is
 never applied twice. A run killed anywhere resumes at its cursor on the next call (the
 jobs, the CLI). An admin's click only starts a run (`engine.start_clearing`): the
-scheduler's `clearing.resume_runs` job, every minute, runs it to the end. On PostgreSQL a session advisory lock (the engine's
-key) keeps a second runner waiting instead of racing; without it the cursor check
-still makes the loser's batch a no-op.
+scheduler's `clearing.resume_runs` job, every minute, runs it to the end. On PostgreSQL
+a session advisory lock (the engine's key) keeps a second runner waiting instead of
+racing; without it the cursor check still makes the loser's batch a no-op.
 
 Debits happen before the allocation (a user gives up exactly what they held when their
 batch ran), so, unlike the one-transaction clearing, nothing allocated can be spent

@@ -538,10 +538,7 @@ def start_clearing(period_id: int, *, actor_id: int | None = None) -> dict[str, 
     db.session.rollback()
     if done is not None:
         return done
-    system_account_id(COIN_SINK, "coin")
-    system_account_id(CREDIT_SOURCE, "credit")
-    db.session.commit()
-    batches.start(period_id, actor_id)
+    batches.start(period_id, actor_id)  # moves nothing: the system accounts come with the run
     return None
 
 
