@@ -20,10 +20,11 @@ from tokenmart.extensions import db
 #: entries, INSERT notification — no savepoint: the hot path posts with atomic=False) and
 #: 1 on PostgreSQL (the same four writes as one statement of data-modifying CTEs).
 EXPECTED_SERVICE = {"postgresql": 6, "sqlite": 9}
-#: the whole HTTP request: 1 SELECT for the bearer token with its roles, the idempotency
-#: claim (one INSERT .. ON CONFLICT DO NOTHING), the service's and the UPDATE storing
-#: the response; SQLite adds its BEGIN IMMEDIATE. COMMIT is not a cursor statement.
-EXPECTED_HTTP = {"postgresql": 9, "sqlite": 13}
+#: the whole HTTP request: 1 SELECT for the bearer token with its roles (and whether the
+#: caller holds a membership card: one who holds none skips the service's card SELECT), the
+#: idempotency claim (one INSERT .. ON CONFLICT DO NOTHING), the service's and the UPDATE
+#: storing the response; SQLite adds its BEGIN IMMEDIATE. COMMIT is not a cursor statement.
+EXPECTED_HTTP = {"postgresql": 8, "sqlite": 12}
 
 
 @contextmanager
@@ -62,14 +63,35 @@ def test_service_statement_count(make_user, make_reward, app, is_postgres):
     assert len(body) == expected, " ".join(statements)
 
 
-def test_http_statement_count(make_user, make_reward, api, is_postgres):
-    user = make_user("counter", flower=100)
-    reward = make_reward(price=10, stock=5, per_user_limit=3)
+def _http_statements(user: Any, reward: Any, api: Any) -> tuple[Any, list[str]]:
     client = api(user)
     path = f"/api/v1/rewards/{reward.id}/redemptions"
     db.session.rollback()
     with counting() as statements:
         resp = client.post(path, {"shipping_address": "1 Road"}, key=new_key())
-    assert resp.status_code == 201
+    assert resp.status_code == 201, resp.get_json()
+    return resp, statements
+
+
+def test_http_statement_count(make_user, make_reward, api, is_postgres):
+    user = make_user("counter", flower=100)
+    reward = make_reward(price=10, stock=5, per_user_limit=3)
+    _resp, statements = _http_statements(user, reward, api)
     expected = EXPECTED_HTTP["postgresql" if is_postgres else "sqlite"]
+    assert len(statements) == expected, " ".join(statements)
+
+
+def test_a_card_holder_pays_one_more_statement_and_the_member_price(
+        make_user, make_reward, api, is_postgres):
+    from tokenmart.membership import joining, programs
+
+    card = programs.create_card(None, {"name": "Red", "kind": "free",
+                                       "benefits": {"member_discount_percent": 20}})
+    user = make_user("holder", flower=100)
+    joining.join_card(card.id, user.id)
+    db.session.commit()
+    reward = make_reward(price=10, stock=5, per_user_limit=3)
+    resp, statements = _http_statements(user, reward, api)
+    assert resp.get_json()["price"] == 8
+    expected = EXPECTED_HTTP["postgresql" if is_postgres else "sqlite"] + 1
     assert len(statements) == expected, " ".join(statements)

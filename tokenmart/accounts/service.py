@@ -189,6 +189,8 @@ class ApiCaller:
     token_id: int = 0
     #: the token's last use is old enough to record this one (see caller_for_token)
     touch_due: bool = False
+    #: the registered CALLER_FACTS that held when the token was checked
+    facts: frozenset[str] = frozenset()
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -200,15 +202,41 @@ class ApiCaller:
 
 # Raw SQL: this runs first on every API request, the redemption hot path included, and
 # loading the ORM User with its roles cost ~2 ms of CPU (see core.rawsql).
-_CALLER_FOR_TOKEN = rawsql.SQL("""
+_CALLER_SQL = """
     SELECT u.id, u.tier, u.locale, r.role, t.id, COALESCE(t.last_used_at, t.created_at) < :stale
+           {facts}
     FROM api_tokens t
     JOIN users u ON u.id = t.user_id
     LEFT JOIN user_roles r ON r.user_id = u.id
     WHERE t.token_hash = :token_hash AND t.revoked_at IS NULL AND u.is_banned = :banned
       AND (t.expires_at IS NULL OR t.expires_at > :now)
       AND COALESCE(t.last_used_at, t.created_at) > :idle_since
-""")
+"""
+
+#: Facts about the caller that other domains read in the token's statement rather than in
+#: a statement of their own: name -> an SQL truth value over the user row `u` and `:now`.
+#: Why: a statement is a round trip, and the redemption hot path asked one only to learn
+#: "no active membership card" for almost every caller (membership registers that one).
+#: A fact is a snapshot at authentication; its owner decides when it may no longer hold.
+CALLER_FACTS: dict[str, str] = {}
+_caller_statement: tuple[tuple[str, ...], rawsql.SQL] | None = None
+
+
+def register_caller_fact(name: str, sql_truth: str) -> None:
+    """Read `sql_truth` (over `u` and `:now`) with every bearer token; see CALLER_FACTS."""
+    CALLER_FACTS[name] = " ".join(sql_truth.split())
+
+
+def _statement() -> tuple[tuple[str, ...], rawsql.SQL]:
+    """The token statement with the registered facts as extra columns (built once)."""
+    global _caller_statement
+    names = tuple(CALLER_FACTS)
+    if _caller_statement is None or _caller_statement[0] != names:
+        columns = "".join(f", ({CALLER_FACTS[name]})" for name in names)
+        _caller_statement = (names, rawsql.SQL(_CALLER_SQL.format(facts=columns)))
+    return _caller_statement
+
+
 _TOUCH_TOKEN = rawsql.SQL("UPDATE api_tokens SET last_used_at = :now WHERE id = :id")
 #: how stale `last_used_at` may get before a request refreshes it (one write per hour)
 TOUCH_EVERY = timedelta(hours=1)
@@ -221,21 +249,23 @@ def caller_for_token(token: str) -> ApiCaller | None:
     One statement: the roles come joined (a row per role), since every guard asks. When
     the token's last use is older than TOUCH_EVERY, `touch_due` says the caller should
     refresh it (`touch_token`) — so the idle timeout costs one write per token-hour, not
-    one per request.
+    one per request. The registered CALLER_FACTS come in the same row.
     """
     now = utcnow()
     idle_days = current_app.config.get("API_TOKEN_IDLE_DAYS", 7)
     idle_since = now - timedelta(days=idle_days) if idle_days else datetime(2000, 1, 1, tzinfo=UTC)
-    rows = rawsql.fetchall(_CALLER_FOR_TOKEN, {
+    facts, statement = _statement()
+    rows = rawsql.fetchall(statement, {
         "token_hash": _token_hash(token), "banned": False, "now": rawsql.db_datetime(now),
         "idle_since": rawsql.db_datetime(idle_since),
         "stale": rawsql.db_datetime(now - TOUCH_EVERY)})
     if not rows:
         return None
-    user_id, tier, locale, _, token_id, stale = rows[0]
+    user_id, tier, locale, _, token_id, stale, *held = rows[0]
     return ApiCaller(id=user_id, tier=tier, locale=locale,
                      roles=frozenset(r[3] for r in rows if r[3] is not None),
-                     token_id=token_id, touch_due=bool(stale))
+                     token_id=token_id, touch_due=bool(stale),
+                     facts=frozenset(name for name, value in zip(facts, held, strict=True) if value))
 
 
 def touch_token(token_id: int) -> None:

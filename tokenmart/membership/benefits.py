@@ -30,13 +30,17 @@ class ActiveCard:
     member_day: int | None
 
 
-_ACTIVE_CARDS = rawsql.SQL("""
+#: which memberships count at `:now` (over `m`); the one place of the rule in SQL
+_COUNTS = "m.status = 'active' AND (m.ends_at IS NULL OR m.ends_at > :now)"
+_ACTIVE_CARDS = rawsql.SQL(f"""
     SELECT m.id, m.card_id, c.kind, m.term, c.earn_multiplier_percent,
            c.member_discount_percent, c.member_day
     FROM memberships m JOIN card_programs c ON c.id = m.card_id
-    WHERE m.user_id = :user_id AND m.status = 'active'
-      AND (m.ends_at IS NULL OR m.ends_at > :now)
-    ORDER BY m.id""")
+    WHERE m.user_id = :user_id AND {_COUNTS}
+    ORDER BY m.id""")  # noqa: S608 - constants only
+#: "the user row `u` holds a card that counts": read with the caller's bearer token
+#: (accounts.service.CALLER_FACTS), so a caller without one skips `active_cards`
+HOLDS_ACTIVE_CARD = f"EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND {_COUNTS})"  # noqa: S608
 
 
 def active_cards(user_id: int, now: datetime | None = None) -> list[ActiveCard]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import has_request_context, request, url_for
+import sqlalchemy as sa
+from flask import g, has_request_context, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from tokenmart.accounts.service import register_caller_fact
 from tokenmart.core.i18n import cny
 from tokenmart.core.labels import label
 from tokenmart.errors import DomainError
@@ -22,13 +24,43 @@ from tokenmart.ledger import kinds
 from tokenmart.ledger.service import system_balance
 from tokenmart.ledger.verify import Problem, register_check
 from tokenmart.membership import benefits
-from tokenmart.membership.models import HOLD_ACCOUNT, CardProgram
+from tokenmart.membership.models import HOLD_ACCOUNT, CardProgram, Membership
 from tokenmart.notifications.service import register_renderer
+
+#: the API caller's fact (accounts.service.CALLER_FACTS): they hold a card that counts
+HOLDS_CARD = "holds_active_card"
+register_caller_fact(HOLDS_CARD, benefits.HOLDS_ACTIVE_CARD)
+#: request.environ key: a membership row was written during this request
+_WRITTEN = "tokenmart.membership_written"
+
+
+@sa.event.listens_for(Membership, "after_insert")
+@sa.event.listens_for(Membership, "after_update")
+def _membership_written(_mapper: Any, _connection: Any, _target: Membership) -> None:
+    """A card joined or renewed in this request: the caller's fact from authentication
+    no longer settles anything. (Rows are only ever ended outside the ORM, by the
+    lifecycle and light jobs, which cannot make "holds no card" wrong.)"""
+    if has_request_context():
+        request.environ[_WRITTEN] = True
+
+
+def _known_without_cards(user_id: int) -> bool:
+    """Whether this request's API caller is `user_id` and held no card that counts when
+    their token was checked (in the same transaction), with no membership written since:
+    then there is nothing to read. Most callers hold none, and the redemption hot path
+    saves a statement on every one of them."""
+    if not has_request_context():
+        return False
+    caller = g.get("api_caller")
+    return (caller is not None and caller.id == user_id and HOLDS_CARD not in caller.facts
+            and _WRITTEN not in request.environ)
 
 
 def _cards(user_id: int, cached: bool) -> list[benefits.ActiveCard]:
     """The user's active cards; pages cache them per request (a mall page prices many
     rewards), a redemption always reads them fresh."""
+    if _known_without_cards(user_id):
+        return []
     if not (cached and has_request_context()):
         return benefits.active_cards(user_id)
     # on the request itself: `g` lives as long as the app context, which a test (or a CLI
