@@ -332,3 +332,32 @@ def test_cursors_past_the_id_range_are_refused_not_500(client: Any, api: Any, ma
     assert response.status_code == 422
     sign_in(client, "alice")
     assert 400 <= client.get(f"/wallet?cursor={cursor}").status_code < 500
+
+
+def test_a_page_form_without_its_csrf_token_is_refused(app: Flask, make_user: Any) -> None:
+    """core.edge checks pages itself (Flask-WTF's own hook is off): a forged form fails."""
+    make_user("forged")
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    refused = client.post("/login", data={"username": "forged", "password": PASSWORD})
+    assert refused.status_code == 400
+    token = client.get("/login").get_data(as_text=True).split(
+        'name="csrf-token" content="')[1].split('"')[0]
+    signed_in = client.post("/login", data={"username": "forged", "password": PASSWORD,
+                                            "csrf_token": token})
+    assert signed_in.status_code == 302
+
+
+def test_the_api_needs_no_csrf_token_and_every_api_route_is_exempt(
+        app: Flask, api: Any, make_user: Any) -> None:
+    """The API skips the check by its path; that is safe only while every /api/ route is
+    one Flask-WTF would exempt anyway (an API blueprint: bearer tokens, no cookie)."""
+    from tokenmart.extensions import csrf
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert api(make_user("bearer")).post("/api/v1/checkins").status_code == 201
+    exempt = {bp.name for bp in csrf._exempt_blueprints}  # noqa: SLF001 - what it exempts
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/") and rule.methods and \
+                rule.methods & {"POST", "PUT", "PATCH", "DELETE"}:
+            assert rule.endpoint.split(".")[0] in exempt, rule.rule

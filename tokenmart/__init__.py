@@ -228,11 +228,13 @@ def _register_plumbing(app: Flask) -> None:
     from tokenmart.core.headers import stamp_response
     from tokenmart.core.health import register_health
     from tokenmart.core.metrics import register_metrics
-    from tokenmart.core.sessions import WebOnlySessionInterface
+    from tokenmart.core.sessions import WebOnlySessionInterface, pages_only_after_request
     from tokenmart.core.web import register_template_helpers
+    from tokenmart.extensions import login_manager
 
     register_template_helpers(app)
     app.session_interface = WebOnlySessionInterface()
+    pages_only_after_request(app, login_manager._update_remember_cookie)  # noqa: SLF001
     # request id, latency clock, hostile input (a request may share an outer app context:
     # tests, CLI; per-request state on `g` is forgotten first)
     app.before_request(start_request)

@@ -97,6 +97,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "REMEMBER_COOKIE_DURATION": timedelta(
             days=int(os.environ.get("TOKENMART_REMEMBER_DAYS", "30"))),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Flask-WTF's own hook would run on every request, the API's included, only to find
+        # its views exempt (bearer tokens only); core.edge checks pages instead.
+        "WTF_CSRF_CHECK_DEFAULT": False,
         # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (ProxyFix).
         # 0 trusts no such header, so a client cannot claim HTTPS or another address.
         "PROXY_COUNT": int(os.environ.get("TOKENMART_PROXY_COUNT", "0")),

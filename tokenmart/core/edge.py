@@ -25,7 +25,7 @@ import re
 import time
 from typing import Any
 
-from flask import Request, abort, g, request
+from flask import Request, abort, current_app, g, request
 from flask_babel import refresh
 
 from tokenmart.core.forms import BIGINT_MAX, CONTROL_CHARS, INT_MAX
@@ -54,8 +54,20 @@ def start_request() -> None:
     ctx_g.request_id = request_id_from(req.environ.get("HTTP_X_REQUEST_ID"))
     ctx_g.request_started = time.perf_counter()
     refuse_hostile_input(req)
-    if not req.path.startswith("/api/"):  # the language choice lives in the page session
+    if not req.path.startswith("/api/"):  # what lives in the page session
+        check_csrf()
         remember_language_choice()
+
+
+def check_csrf() -> None:
+    """A page's form must carry the session's CSRF token (Flask-WTF; views it exempts
+    pass). The API is not asked: it takes bearer tokens only (accounts.auth), never the
+    session cookie, and `tests/test_web_edge.py` holds every /api/ route to that.
+    """
+    from tokenmart.extensions import csrf
+
+    if current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect(apply_exemptions=True)
 
 
 def refuse_hostile_input(req: Request | None = None) -> None:

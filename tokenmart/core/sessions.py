@@ -9,6 +9,8 @@ every API request (~0.1 ms of CPU on the redemption path).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Request, Response, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
@@ -27,3 +29,21 @@ class WebOnlySessionInterface(SecureCookieSessionInterface):
         if request.path.startswith(API_PREFIX):
             return
         super().save_session(app, session, response)
+
+
+def pages_only_after_request(app: Flask, hook: Callable[[Response], Response]) -> None:
+    """Run an extension's session-based after-request hook for pages only.
+
+    Flask-Login's remember-cookie hook reads the session on every answer; under /api/ the
+    session is always empty, so there it can only look and find nothing (three proxied
+    session lookups per API request, the redemption hot path included).
+    """
+    hooks = app.after_request_funcs.setdefault(None, [])
+    position = hooks.index(hook)
+
+    def for_pages(response: Response) -> Response:
+        if request.path.startswith(API_PREFIX):
+            return response
+        return hook(response)
+
+    hooks[position] = for_pages
