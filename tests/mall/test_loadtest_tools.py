@@ -107,3 +107,24 @@ def test_inprocess_loop_counts_every_refusal(app, make_user, make_reward, token_
     statuses = redeem_loop(app, manifest, 3)
 
     assert statuses == {"201 CREATED": 1, "409 CONFLICT": 2}
+
+
+def test_opcode_counter_counts_a_redemption_and_expands_a_tree(app, make_user, make_reward,
+                                                               token_for):
+    """`loadtests.opcodes` sees the redemption's own functions, and the caller->callee
+    tree puts the service under the view."""
+    from loadtests.inprocess import redeem_loop
+    from loadtests.opcodes import OpcodeCounter
+
+    user = make_user("counted", coin=10)
+    reward = make_reward(price=2, currency="coin", stock=None)
+    manifest = {"rewards": {"unlimited_a": reward.id}, "tokens": [token_for(user)]}
+    db.session.commit()
+    counter = OpcodeCounter()
+    counter.run(redeem_loop, app, manifest, 2)
+    names = {code.co_qualname for code in counter.inclusive}
+    assert {"redeem_reward", "caller_for_token"} <= names
+    assert counter.total > 1000
+    tree = counter.tree("mall/api.py", 2, depth=3)
+    assert tree and "redeem" in tree[0]
+    assert any("redeem_reward" in line for line in tree[1:])
