@@ -41,7 +41,7 @@ def rate_limit_key() -> str:
     return f"ip:{get_remote_address() or request.remote_addr}"
 
 
-def _session_scope() -> int:
+def session_scope() -> int:
     """Flask-SQLAlchemy's session scope (the current app context's id), read from the
     context variable instead of through the `current_app` proxy: `db.session` resolves
     its scope ~7 times per API request, the redemption hot path included."""
@@ -54,7 +54,7 @@ def _session_scope() -> int:
 
 # RoutingSession: replica-safe GETs read a replica when one is configured (core.replicas).
 db = SQLAlchemy(model_class=Base,
-                session_options={"class_": RoutingSession, "scopefunc": _session_scope})
+                session_options={"class_": RoutingSession, "scopefunc": session_scope})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

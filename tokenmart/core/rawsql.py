@@ -29,10 +29,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask.globals import _cv_app
 from sqlalchemy.orm import Session
 
-from tokenmart.extensions import db
+from tokenmart.extensions import db, session_scope
 
 #: called with each statement's text before it runs (tests count statements with it,
 #: alongside SQLAlchemy's before_cursor_execute event)
@@ -110,18 +109,15 @@ def _forget_connection(session: Session, transaction: Any) -> None:
 
 
 def _session() -> Any:
-    """The current app context's session, as `db.session()` gives it, without its four
-    calls and proxy lookup (Flask-SQLAlchemy scopes sessions by the id of the app context;
-    a hot path asks on every statement). Falls back to `db.session()` to create one."""
-    ctx = _cv_app.get(None)
-    if ctx is not None:
-        session = _SESSIONS.get(id(ctx))
-        if session is not None:
-            return session
-    return db.session()
+    """The current app context's session, as `db.session()` gives it, read straight from
+    Flask-SQLAlchemy's registry under the same key (`extensions.session_scope`) without
+    the scoped session's calls: a hot path asks on every statement. Falls back to
+    `db.session()` to create one."""
+    session = _SESSIONS.get(session_scope())
+    return session if session is not None else db.session()
 
 
-#: Flask-SQLAlchemy's scoped sessions by app context id (SQLAlchemy's ScopedRegistry)
+#: Flask-SQLAlchemy's scoped sessions by scope key (SQLAlchemy's ScopedRegistry)
 _SESSIONS: dict[int, Any] = db.session.registry.registry  # type: ignore[attr-defined]
 
 
