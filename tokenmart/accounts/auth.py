@@ -18,6 +18,8 @@ from flask_login import current_user, login_required
 
 from tokenmart.accounts.models import User
 from tokenmart.accounts.service import ApiCaller, caller_for_token, touch_token
+from tokenmart.core.api import IDEMPOTENT_MARK
+from tokenmart.core.idempotency import EarlyClaim, early_claim
 from tokenmart.errors import Forbidden, Unauthorized
 from tokenmart.extensions import db, login_manager
 
@@ -32,10 +34,11 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def load_api_caller() -> ApiCaller:
-    """Authenticate the bearer token (one statement); 401 `unauthorized` without a valid one."""
+def load_api_caller(claim: EarlyClaim | None = None) -> ApiCaller:
+    """Authenticate the bearer token (one statement, which also takes an idempotent
+    view's `claim` along: see core.idempotency); 401 `unauthorized` without a valid one."""
     token = _bearer_token()
-    caller = caller_for_token(token) if token else None
+    caller = caller_for_token(token, claim) if token else None
     if caller is not None and caller.touch_due:
         # At most once an hour per token, before the view's own work: commit at once so a
         # GET (which commits nothing) still keeps the token from idling out.
@@ -81,9 +84,14 @@ def auth_required(
     """Require a bearer token (and `role`, if given); 401 without, 403 without the role."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        # An idempotent view's key claim rides on the token's statement. Not for views
+        # that need a role: a caller without it is refused after that statement, and a
+        # claim must never outlive its request without the view's answer.
+        claims_early = role is None and bool(fn.__dict__.get(IDEMPOTENT_MARK))
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            caller = load_api_caller()
+            caller = load_api_caller(early_claim() if claims_early else None)
             if role is not None and not (caller.has_role(role) or caller.is_admin):
                 raise Forbidden(f"This needs the {role} role.")
             result = fn(*args, **kwargs)

@@ -20,7 +20,7 @@ from tokenmart.accounts import signals, throttle
 from tokenmart.accounts.models import ROLES, ApiToken, User, UserRole
 from tokenmart.accounts.passwords import hash_password, is_common, verify_password
 from tokenmart.audit import service as audit
-from tokenmart.core import rawsql
+from tokenmart.core import idempotency, rawsql
 from tokenmart.core.clock import utcnow
 from tokenmart.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from tokenmart.extensions import db
@@ -202,15 +202,25 @@ class ApiCaller:
 
 # Raw SQL: this runs first on every API request, the redemption hot path included, and
 # loading the ORM User with its roles cost ~2 ms of CPU (see core.rawsql).
-_CALLER_SQL = """
-    SELECT u.id, u.tier, u.locale, r.role, t.id, COALESCE(t.last_used_at, t.created_at) < :stale
-           {facts}
-    FROM api_tokens t
-    JOIN users u ON u.id = t.user_id
-    LEFT JOIN user_roles r ON r.user_id = u.id
+_CALLER_FROM = "FROM api_tokens t JOIN users u ON u.id = t.user_id"
+_CALLER_WHERE = """
     WHERE t.token_hash = :token_hash AND t.revoked_at IS NULL AND u.is_banned = :banned
       AND (t.expires_at IS NULL OR t.expires_at > :now)
       AND COALESCE(t.last_used_at, t.created_at) > :idle_since
+"""
+_CALLER_SQL = f"""
+    {{claim_cte}}
+    SELECT u.id, u.tier, u.locale, r.role, t.id, COALESCE(t.last_used_at, t.created_at) < :stale
+           {{facts}} {{claim_column}}
+    {_CALLER_FROM}
+    LEFT JOIN user_roles r ON r.user_id = u.id
+    {_CALLER_WHERE}
+"""
+#: who an early idempotency claim is inserted for: the same caller, when the token is not
+#: due its touch (that commits at once, before the view: see accounts.auth)
+_CLAIMANT_SQL = f"""
+    SELECT t.user_id {_CALLER_FROM} {_CALLER_WHERE}
+      AND COALESCE(t.last_used_at, t.created_at) >= :stale
 """
 
 #: Facts about the caller that other domains read in the token's statement rather than in
@@ -219,7 +229,8 @@ _CALLER_SQL = """
 #: "no active membership card" for almost every caller (membership registers that one).
 #: A fact is a snapshot at authentication; its owner decides when it may no longer hold.
 CALLER_FACTS: dict[str, str] = {}
-_caller_statement: tuple[tuple[str, ...], rawsql.SQL] | None = None
+#: the token statement, built once per set of facts: (facts, without a claim, with one)
+_caller_statement: tuple[tuple[str, ...], rawsql.SQL, rawsql.SQL] | None = None
 
 
 def register_caller_fact(name: str, sql_truth: str) -> None:
@@ -227,14 +238,19 @@ def register_caller_fact(name: str, sql_truth: str) -> None:
     CALLER_FACTS[name] = " ".join(sql_truth.split())
 
 
-def _statement() -> tuple[tuple[str, ...], rawsql.SQL]:
-    """The token statement with the registered facts as extra columns (built once)."""
+def _statement(with_claim: bool) -> tuple[tuple[str, ...], rawsql.SQL]:
+    """The token statement with the registered facts as extra columns and, if asked, the
+    early idempotency claim as the last one (built once)."""
     global _caller_statement
     names = tuple(CALLER_FACTS)
     if _caller_statement is None or _caller_statement[0] != names:
-        columns = "".join(f", ({CALLER_FACTS[name]})" for name in names)
-        _caller_statement = (names, rawsql.SQL(_CALLER_SQL.format(facts=columns)))
-    return _caller_statement
+        facts = "".join(f", ({CALLER_FACTS[name]})" for name in names)
+        plain = _CALLER_SQL.format(claim_cte="", facts=facts, claim_column="")
+        claiming = _CALLER_SQL.format(
+            claim_cte="WITH " + idempotency.claim_cte(_CLAIMANT_SQL), facts=facts,
+            claim_column=", (SELECT id FROM claim)")
+        _caller_statement = (names, rawsql.SQL(plain), rawsql.SQL(claiming))
+    return names, _caller_statement[2 if with_claim else 1]
 
 
 _TOUCH_TOKEN = rawsql.SQL("UPDATE api_tokens SET last_used_at = :now WHERE id = :id")
@@ -242,26 +258,34 @@ _TOUCH_TOKEN = rawsql.SQL("UPDATE api_tokens SET last_used_at = :now WHERE id = 
 TOUCH_EVERY = timedelta(hours=1)
 
 
-def caller_for_token(token: str) -> ApiCaller | None:
+def caller_for_token(token: str, claim: idempotency.EarlyClaim | None = None) -> ApiCaller | None:
     """The active (not banned) caller owning this unrevoked, unexpired, recently used
     token, else None.
 
     One statement: the roles come joined (a row per role), since every guard asks. When
     the token's last use is older than TOUCH_EVERY, `touch_due` says the caller should
     refresh it (`touch_token`) — so the idle timeout costs one write per token-hour, not
-    one per request. The registered CALLER_FACTS come in the same row.
+    one per request. The registered CALLER_FACTS come in the same row. With `claim` (an
+    idempotent POST on PostgreSQL) the statement also inserts the caller's key claim,
+    unless the touch is due, and records the outcome in `claim`.
     """
     now = utcnow()
     idle_days = current_app.config.get("API_TOKEN_IDLE_DAYS", 7)
     idle_since = now - timedelta(days=idle_days) if idle_days else datetime(2000, 1, 1, tzinfo=UTC)
-    facts, statement = _statement()
-    rows = rawsql.fetchall(statement, {
+    facts, statement = _statement(claim is not None)
+    params = {
         "token_hash": _token_hash(token), "banned": False, "now": rawsql.db_datetime(now),
         "idle_since": rawsql.db_datetime(idle_since),
-        "stale": rawsql.db_datetime(now - TOUCH_EVERY)})
+        "stale": rawsql.db_datetime(now - TOUCH_EVERY)}
+    if claim is not None:
+        params.update(claim.params())
+    rows = rawsql.fetchall(statement, params)
     if not rows:
         return None
     user_id, tier, locale, _, token_id, stale, *held = rows[0]
+    if claim is not None:
+        *held, claimed = held
+        claim.attempted, claim.record_id = not stale, claimed
     return ApiCaller(id=user_id, tier=tier, locale=locale,
                      roles=frozenset(r[3] for r in rows if r[3] is not None),
                      token_id=token_id, touch_due=bool(stale),

@@ -30,12 +30,14 @@ from flask_babel import refresh
 
 from tokenmart.core.forms import BIGINT_MAX, CONTROL_CHARS, INT_MAX
 from tokenmart.core.i18n import remember_language_choice
+from tokenmart.core.idempotency import EARLY_CLAIM
 from tokenmart.core.logs import request_id_from
 from tokenmart.errors import ValidationError
 
 _DIGITS = re.compile(r"-?\d+")
 #: what `g` holds for one request only; an outer app context (tests, CLI) may carry it over
-_PER_REQUEST = ("api_caller", "api_user", "audit_recorded", "db_committed", "_login_user")
+_PER_REQUEST = ("api_caller", "api_user", "audit_recorded", "db_committed", "_login_user",
+                EARLY_CLAIM)
 
 
 def start_request() -> None:
