@@ -47,6 +47,9 @@ bind = os.environ.get("TOKENMART_BIND") or f"0.0.0.0:{os.environ.get('PORT', '80
 preload_app = False
 timeout = int(os.environ.get("TOKENMART_WORKER_TIMEOUT") or 30)
 graceful_timeout = 30
+# Keep-alive applies to gthread workers only: a sync worker closes every connection after
+# its answer. gthread with one thread (keep-alive, no GIL contention) was measured
+# slower for both tokenmart and the raw-SQL reference (loadtests/RESULTS.md).
 keepalive = 5  # behind a load balancer that reuses connections
 # Recycling workers every N requests bounds a slow leak, but none is known (bench.sh
 # watches worker RSS) and a recycle costs a cold start: off unless TOKENMART_MAX_REQUESTS.
