@@ -82,12 +82,14 @@ def test_phone_double_click_redeems_once_after_confirming(page: Any, make_user: 
     page.goto("/mall")
     card = page.locator("[data-testid=reward-card]", has_text="Bubble tea voucher")
     thumb = card.locator("img[data-testid=reward-thumb]")
-    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 360  # a real image
+    # a real image: decode() waits for it (the thumbnail loads lazily, so the page's load
+    # event does not wait for it) and fails on a broken one
+    assert thumb.evaluate("async img => { await img.decode(); return img.naturalWidth; }") == 360
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     with page.expect_navigation():  # the reward page, loaded (its images too)
         card.click()
     hero = page.locator("img[data-testid=reward-image]")
-    assert hero.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert hero.evaluate("async img => { await img.decode(); return img.naturalWidth; }") > 0
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
     dialogs: list[str] = []
