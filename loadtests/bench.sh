@@ -29,7 +29,9 @@
 # with N threads, for both targets), BENCH_REFERENCE_KEEP_PREPARED (0; 1 = the reference
 # keeps prepared statements across a ROLLBACK, as tokenmart does), VENV (default .venv).
 # Every phase also reports CPU milliseconds per request of the app's workers, PostgreSQL
-# and Locust (loadtests/cpu_split.py): where a throughput gap comes from.
+# and Locust (loadtests/cpu_split.py): where a throughput gap comes from; and "steal%",
+# the share of the machine's CPU time the hypervisor gave to other guests during the phase:
+# a missed latency target with high steal was the host's, not the app's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -190,11 +192,12 @@ redeem = [r for n, r in rows.items() if n.startswith("redeem")]
 rps = sum(float(r["Requests/s"]) for r in redeem)
 # CPU milliseconds per request (cpu_split): the app's workers, PostgreSQL, Locust
 count = max(1, int(agg["Request Count"]))
-(w0, p0), (w1, p1) = (map(float, cpu0.split())), (map(float, cpu1.split()))
+(w0, p0, s0, t0), (w1, p1, s1, t1) = (map(float, cpu0.split())), (map(float, cpu1.split()))
 cpu = [(w1 - w0) * 1000 / count, (p1 - p0) * 1000 / count, float(locust_cpu) * 1000 / count]
+steal = 100 * (s1 - s0) / max(1.0, t1 - t0)  # % of the machine's CPU time the host took
 print(f"{name}|{float(agg['Requests/s']):.1f}|{rps:.1f}|{agg['50%']}|{agg['95%']}|{agg['99%']}|"
       f"{agg['Request Count']}|{agg['Failure Count']}|{int(rss0)//1024}|{int(rss1)//1024}|{audit}|"
-      + "|".join(f"{c:.2f}" for c in cpu))
+      + "|".join(f"{c:.2f}" for c in cpu) + f"|{steal:.1f}")
 PY
   if [ -s "$WORK/${name}_failures.csv" ] && [ "$(wc -l <"$WORK/${name}_failures.csv")" -gt 1 ]; then
     echo "--- $name failures:"; cat "$WORK/${name}_failures.csv"; STATUS=1
@@ -237,9 +240,9 @@ pace_note="back to back"
 workers_note="$WORKERS sync gunicorn workers"
 [ "$THREADS" != 0 ] && workers_note="$WORKERS gthread gunicorn workers x $THREADS threads"
 echo "=== Results ($(date -u +%Y-%m-%dT%H:%MZ), $USERS users ($pace_note), $DURATION per phase, $ROUNDS round(s), $workers_note, $CLASS)"
-printf "%-25s %9s %10s %6s %6s %6s %9s %8s %11s %9s %-6s %7s %7s %7s\n" phase "req/s" "redeem/s" p50 p95 p99 requests failures "RSS start" "RSS end" audit "app ms" "pg ms" "load ms"
-while IFS='|' read -r n rps red p50 p95 p99 count fails r0 r1 audit app pg load; do
-  printf "%-25s %9s %10s %6s %6s %6s %9s %8s %9sMB %7sMB %-6s %7s %7s %7s\n" "$n" "$rps" "$red" "$p50" "$p95" "$p99" "$count" "$fails" "$r0" "$r1" "$audit" "$app" "$pg" "$load"
+printf "%-25s %9s %10s %6s %6s %6s %9s %8s %11s %9s %-6s %7s %7s %7s %7s\n" phase "req/s" "redeem/s" p50 p95 p99 requests failures "RSS start" "RSS end" audit "app ms" "pg ms" "load ms" "steal%"
+while IFS='|' read -r n rps red p50 p95 p99 count fails r0 r1 audit app pg load steal; do
+  printf "%-25s %9s %10s %6s %6s %6s %9s %8s %9sMB %7sMB %-6s %7s %7s %7s %7s\n" "$n" "$rps" "$red" "$p50" "$p95" "$p99" "$count" "$fails" "$r0" "$r1" "$audit" "$app" "$pg" "$load" "$steal"
 done <"$SUMMARY"
 for kind in $DATABASES; do
   "$BIN/python" - "$SUMMARY" "$kind" <<'PY'

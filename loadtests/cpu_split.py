@@ -1,6 +1,6 @@
 """Where a benchmark's CPU goes: the app's workers, PostgreSQL, the load generator.
 
-    python -m loadtests.cpu_split snap GUNICORN_PID     # "<workers s> <postgres s>" so far
+    python -m loadtests.cpu_split snap GUNICORN_PID     # "<workers s> <postgres s> <steal> <all>"
     python -m loadtests.cpu_split run --out F -- CMD... # run CMD; F gets its CPU seconds
 
 Why: on a 2-core host the app, PostgreSQL and Locust share the CPU, so the throughput of
@@ -8,6 +8,11 @@ two targets compares their *whole* cost per request, not only the app's. bench.s
 a snapshot before and after each measured run and prints CPU milliseconds per request for
 each of the three: a gap in throughput can then be read as app time, database time (more
 or heavier statements) or load-generator time (bigger answers), instead of guessed.
+
+The snapshot also reads the machine's steal time (/proc/stat): CPU time the hypervisor gave
+to other guests while this one wanted it. bench.sh prints it as a share of the phase's CPU
+time, so a round that missed its latency target can be told apart from a host that was
+taken away meanwhile (measured, not guessed; it does not see a host that is merely slower).
 
 Counts user + system time from /proc (Linux). PostgreSQL is every process named
 `postgres` on the host (the server's own background processes included), so run it on an
@@ -46,6 +51,19 @@ def _processes() -> list[tuple[str, int, str]]:
     return out
 
 
+def machine_ticks(stat_text: str | None = None) -> tuple[int, int]:
+    """(steal ticks, all ticks) so far over every CPU, from the `cpu` line of /proc/stat."""
+    if stat_text is None:
+        with open("/proc/stat") as fh:
+            stat_text = fh.readline()
+    fields = [int(v) for v in stat_text.split()[1:]]
+    # user nice system idle iowait irq softirq steal guest guest_nice; guest time is
+    # already counted in user and nice, so it is not added again
+    counted = fields[:8]
+    steal = counted[7] if len(counted) > 7 else 0
+    return steal, sum(counted)
+
+
 def snapshot(master_pid: int) -> tuple[float, float]:
     """CPU seconds used so far by the gunicorn master's workers and by PostgreSQL."""
     workers = postgres = 0.0
@@ -63,7 +81,8 @@ def snapshot(master_pid: int) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    snap = sub.add_parser("snap", help="print '<workers s> <postgres s>'")
+    snap = sub.add_parser("snap", help="print '<workers s> <postgres s> <steal ticks> "
+                                       "<all ticks>'")
     snap.add_argument("master_pid", type=int)
     run = sub.add_parser("run", help="run a command, write its CPU seconds to --out")
     run.add_argument("--out", required=True)
@@ -71,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "snap":
         workers, postgres = snapshot(args.master_pid)
-        print(f"{workers:.2f} {postgres:.2f}")
+        steal, total = machine_ticks()
+        print(f"{workers:.2f} {postgres:.2f} {steal} {total}")
         return 0
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     code = subprocess.call(cmd)

@@ -128,3 +128,19 @@ def test_opcode_counter_counts_a_redemption_and_expands_a_tree(app, make_user, m
     tree = counter.tree("mall/api.py", 2, depth=3)
     assert tree and "redeem" in tree[0]
     assert any("redeem_reward" in line for line in tree[1:])
+
+
+def test_cpu_split_reads_the_hosts_steal_time(capsys):
+    """bench.sh's steal% column comes from the `cpu` line of /proc/stat: the eighth field
+    is steal, and guest time (already inside user and nice) is not counted twice."""
+    from loadtests.cpu_split import machine_ticks, main
+
+    line = "cpu  137537 0 25752 613762 3278 0 8978 754 500 0\n"
+    assert machine_ticks(line) == (754, 137537 + 25752 + 613762 + 3278 + 8978 + 754)
+    assert machine_ticks("cpu  10 0 5 85")[0] == 0  # an old kernel without the field
+
+    assert main(["snap", "1"]) == 0
+    fields = capsys.readouterr().out.split()
+    assert len(fields) == 4
+    steal, total = int(fields[2]), int(fields[3])
+    assert 0 <= steal <= total and total > 0
