@@ -70,3 +70,35 @@ def test_phone_light_card_bill_in_chinese(new_page: Any, make_user: Any, app: An
     assert "¥10.00" in bill.locator("[data-testid=bill-hold]").inner_text()
     assert "¥0.00" in bill.locator("[data-testid=bill-due]").inner_text()
     assert scroll_overflow(page) == 0
+
+
+def test_phone_mall_grid_member_price_keeps_the_amount_on_one_line(new_page: Any,
+                                                                   make_user: Any,
+                                                                   app: Any) -> None:
+    """A card holder's member price in the mall's two-column phone grid: what set the price
+    is a small caption, and the amount (with the normal price struck) keeps its own line;
+    it used to read "会员卡价（小红花会员卡）：54 朵小红花" over three lines."""
+    from tokenmart.extensions import db
+    from tokenmart.mall import admin_service
+    from tokenmart.membership import joining
+
+    mei_id = make_user("mei", flower=500).id
+    card_id = _card("free", name="小红花会员卡", benefits={"member_discount_percent": 10})
+    admin_service.create_reward(None, {"name": "小红花保温杯", "currency": "flower",
+                                       "price": 60, "grant": {"type": "physical"}})
+    joining.join_card(card_id, mei_id)
+    db.session.commit()
+    db.session.remove()  # the live server threads need the write lock (SQLite)
+
+    page = new_page(locale="zh-CN")
+    page.set_viewport_size(PHONE)
+    sign_in(page, "mei")
+    page.goto("/mall")
+    card = page.locator("[data-testid=reward-card]", has_text="小红花保温杯")
+    assert card.locator("[data-testid=price-source]").inner_text() == "会员卡价（小红花会员卡）"
+    price = card.locator("[data-testid=price]")
+    assert price.inner_text() == "54 朵小红花"
+    line_height = price.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)")
+    assert price.bounding_box()["height"] < 1.5 * line_height  # one line, not wrapped
+    assert card.locator("[data-testid=base-price]").inner_text() == "60 朵小红花"
+    assert scroll_overflow(page) == 0

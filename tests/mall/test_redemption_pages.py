@@ -123,7 +123,8 @@ def test_tier_price_shown_with_the_normal_price_struck(client, make_user, make_r
         gold = label("gold", "tier")
     for path in ("/mall", f"/mall/rewards/{reward.id}"):
         html = client.get(path).get_data(as_text=True)
-        assert f"Your price ({gold}): 30 little red flowers" in html, path
+        assert f'data-testid="price-source">Your price ({gold})</div>' in html, path
+        assert 'data-testid="price">30 little red flowers</span>' in html, path
         assert 'data-testid="base-price">40 little red flowers</s>' in html, path
     html = client.get(f"/mall/rewards/{reward.id}").get_data(as_text=True)
     assert 'data-testid="tier-prices"' in html

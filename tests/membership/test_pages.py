@@ -165,20 +165,24 @@ def test_reward_price_is_labelled_by_what_set_it_card_or_tier(app, make_user, ma
         gold = label("gold", "tier")
 
     tier_only = login(app, "gwen").get(reward_url).get_data(as_text=True)
-    assert f"Your price ({gold}): 90 coins" in tier_only
+    assert f'data-testid="price-source">Your price ({gold})</div>' in tier_only
+    assert 'data-testid="price">90 coins</span>' in tier_only
     assert "Member price (" not in tier_only
 
     joining.join_card(card.id, mia.id)
     joining.join_card(card.id, gwen.id)
     db.session.commit()
     holder = login(app, "mia").get(reward_url).get_data(as_text=True)
-    assert "Member price (Red card): 80 coins" in holder
+    assert 'data-testid="price-source">Member price (Red card)</div>' in holder
+    assert 'data-testid="price">80 coins</span>' in holder
     assert "Your price (" not in holder
     both = login(app, "gwen").get(reward_url).get_data(as_text=True)
-    assert "Member price (Red card): 72 coins" in both  # 20% off the gold price of 90
+    assert 'data-testid="price-source">Member price (Red card)</div>' in both
+    assert 'data-testid="price">72 coins</span>' in both  # 20% off the gold price of 90
     assert "Your price (" not in both
     chinese = login(app, "mia").get(reward_url + "?lang=zh_Hans").get_data(as_text=True)
-    assert "会员卡价（Red card）：80 金币" in chinese
+    assert 'data-testid="price-source">会员卡价（Red card）</div>' in chinese
+    assert 'data-testid="price">80 金币</span>' in chinese
 
     for user, shown in ((mia, 80), (gwen, 72)):
         resp = api(user).post(f"/api/v1/rewards/{reward.id}/redemptions",
