@@ -88,7 +88,7 @@ def seed(ctx: Any) -> None:
         short = item.price - balances_of(ctx.users[buyer].id)["flower"]
         if short > 0:  # other seeds may have spent this buyer's welcome flowers
             adjustments.grant(actor_id=ctx.admin.id, user_id=ctx.users[buyer].id,
-                              currency="flower", amount=short, memo="Demo swap money")
+                              currency="flower", amount=short, memo="演示交换用的小红花 · Demo swap money")
         handover = "meetup" if item.handover == "meetup" else "post"
         placed = orders_service.place_order(
             item.id, ctx.users[buyer], handover=handover,

@@ -52,7 +52,7 @@ def seed(ctx: Any) -> None:
             continue
         if ledger.balances_of(user.id)[currency] < amount:  # top up, honestly labelled
             ledger.transfer("adjustment", currency, amount, ledger.MINT, ledger.user(user.id),
-                            memo="demo: tokens to give to a cause", notify=False)
+                            memo="演示：用于公益捐赠 · demo: tokens to give to a cause", notify=False)
         try:
             giving_service.donate(user.id, causes[index].id, currency, amount, show)
         except DomainError:

@@ -38,7 +38,7 @@ def seed(ctx: Any) -> None:
             # (a "check-in" of 300 coins would contradict the streak table).
             ledger.transfer("adjustment", "coin", ctx.rng.randint(50, 400), ledger.MINT,
                             ledger.user(user.id), at=noon, notify=False,
-                            memo="coins earned that day (demo history)")
+                            memo="当天赚的金币（演示数据）· coins earned that day (demo history)")
         periods.add_margin_entry(period.id, kind="revenue", amount_cents=ctx.rng.randint(200, 900),
                                  memo="运费收入 · Shipping fees", source="shipping_fee")
         if ctx.rng.random() < 0.5:

@@ -18,7 +18,7 @@ def seed(ctx: Any) -> None:
         for currency, low, high in (("flower", 50, 400), ("coin", 100, 3000)):
             adjustments.grant(
                 actor_id=ctx.admin.id, user_id=user.id, currency=currency,
-                amount=ctx.rng.randint(low, high), memo="Welcome gift",
+                amount=ctx.rng.randint(low, high), memo="新人礼 · Welcome gift",
             )
     db.session.commit()
     ctx.step("welcome balances for every user")

@@ -86,7 +86,7 @@ def seed(ctx: Any) -> None:
         short = 1000 - ledger.balances_of(user.id)["credit"]
         if short > 0:  # a demo top-up, so the light card's hold can be shown
             ledger.transfer("adjustment", "credit", short, ledger.MINT, ledger.user(user.id),
-                            memo="demo credits for the light card", notify=False)
+                            memo="轻享卡演示充值 · demo credits for the light card", notify=False)
         joining.join_card(lite.id, user.id)
         _use_coupons(user.id, used)
         joined += 1
