@@ -57,6 +57,15 @@ def _sign_in_with_form(page: Any, username: str, password: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def _wrapped_timestamps(page: Any) -> list[str]:
+    """The text of every list-row timestamp (`.when`) that takes more than one line."""
+    # the text's own box, not the element's: a flex item is stretched to the row's height
+    return list(page.evaluate("""() => [...document.querySelectorAll('.when')].filter(e => {
+        const text = document.createRange(); text.selectNodeContents(e);
+        return text.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight);
+      }).map(e => e.textContent)"""))
+
+
 def _existing(page: Any, paths: list[str]) -> list[str]:
     return [p for p in paths if page.request.get(p).status == 200]
 
@@ -84,6 +93,7 @@ def test_every_main_page_fits_a_phone_and_passes_axe(browser: Any, live_server: 
                 box = link.bounding_box()
                 if box is None or box["height"] < 44 or box["width"] < 44:
                     problems.append(f"{path}: tab {link.inner_text()!r} is {box}")
+        problems += [f"{path}: time {t!r} wraps" for t in _wrapped_timestamps(page)]
         problems += [f"{path}: {v}" for v in axe_violations(page, axe_script)]
     context.close()
     assert not problems, "\n".join(problems)
@@ -114,7 +124,8 @@ def test_admin_pages_fit_and_pass_axe(browser: Any, live_server: str, demo: Any,
             if (overflow := scroll_overflow(page)) > 0:
                 problems.append(f"{path} at {viewport['width']}px: {overflow}px sideways scroll")
             if viewport is PHONE:
-                problems += [f"{path}: {v}" for v in axe_violations(page, axe_script)]
+                problems += [f"{path}: time {t!r} wraps" for t in _wrapped_timestamps(page)]
+        problems += [f"{path}: {v}" for v in axe_violations(page, axe_script)]
         context.close()
     assert not problems, "\n".join(problems)
 
@@ -151,6 +162,9 @@ def test_language_switch_in_the_footer_sticks(browser: Any, live_server: str, de
     assert "钱包" in page.title()
     page.goto("/mall")  # a fresh navigation, no ?lang= anywhere
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    page.goto("/notifications")  # each row's time stays on one line ("2026/12" / "/4 22:03")
+    assert page.locator(".when").count() > 5
+    assert _wrapped_timestamps(page) == []
     page.get_by_test_id("lang-en").click()
     page.wait_for_load_state()
     page.goto("/wallet")
