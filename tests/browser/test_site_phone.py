@@ -57,13 +57,21 @@ def _sign_in_with_form(page: Any, username: str, password: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def _wrapped_timestamps(page: Any) -> list[str]:
-    """The text of every list-row timestamp (`.when`) that takes more than one line."""
+SHORT_ON_ONE_LINE = ".when, .amount-col > .amount, .keep"
+
+
+def _split_over_lines(page: Any, selector: str) -> list[str]:
+    """The text of every element matching `selector` that takes more than one line.
+
+    For list-row timestamps (`.when`), a row's amount column and amounts kept whole in
+    running text (`.keep`), which once read "2026/12" over "/4 22:03", "+ / ¥8.7 / 3" and
+    "120 金" over "币" on a phone. (In English "+120 little red flowers" may wrap between
+    its words, so the amounts are held to one line in Chinese.)"""
     # the text's own box, not the element's: a flex item is stretched to the row's height
-    return list(page.evaluate("""() => [...document.querySelectorAll('.when')].filter(e => {
+    return list(page.evaluate("""selector => [...document.querySelectorAll(selector)].filter(e => {
         const text = document.createRange(); text.selectNodeContents(e);
         return text.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight);
-      }).map(e => e.textContent)"""))
+      }).map(e => e.textContent)""", selector))
 
 
 def _existing(page: Any, paths: list[str]) -> list[str]:
@@ -93,7 +101,7 @@ def test_every_main_page_fits_a_phone_and_passes_axe(browser: Any, live_server: 
                 box = link.bounding_box()
                 if box is None or box["height"] < 44 or box["width"] < 44:
                     problems.append(f"{path}: tab {link.inner_text()!r} is {box}")
-        problems += [f"{path}: time {t!r} wraps" for t in _wrapped_timestamps(page)]
+        problems += [f"{path}: time {t!r} wraps" for t in _split_over_lines(page, ".when")]
         problems += [f"{path}: {v}" for v in axe_violations(page, axe_script)]
     context.close()
     assert not problems, "\n".join(problems)
@@ -124,7 +132,7 @@ def test_admin_pages_fit_and_pass_axe(browser: Any, live_server: str, demo: Any,
             if (overflow := scroll_overflow(page)) > 0:
                 problems.append(f"{path} at {viewport['width']}px: {overflow}px sideways scroll")
             if viewport is PHONE:
-                problems += [f"{path}: time {t!r} wraps" for t in _wrapped_timestamps(page)]
+                problems += [f"{path}: time {t!r} wraps" for t in _split_over_lines(page, ".when")]
         problems += [f"{path}: {v}" for v in axe_violations(page, axe_script)]
         context.close()
     assert not problems, "\n".join(problems)
@@ -162,9 +170,11 @@ def test_language_switch_in_the_footer_sticks(browser: Any, live_server: str, de
     assert "钱包" in page.title()
     page.goto("/mall")  # a fresh navigation, no ?lang= anywhere
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
-    page.goto("/notifications")  # each row's time stays on one line ("2026/12" / "/4 22:03")
-    assert page.locator(".when").count() > 5
-    assert _wrapped_timestamps(page) == []
+    for path, selector in (("/notifications", ".when"), ("/wallet", ".amount-col"),
+                           ("/mall/redemptions", ".keep")):
+        page.goto(path)  # in Chinese, on a phone: times and amounts each keep one line
+        assert page.locator(selector).count() > 1, path
+        assert _split_over_lines(page, SHORT_ON_ONE_LINE) == [], path
     page.get_by_test_id("lang-en").click()
     page.wait_for_load_state()
     page.goto("/wallet")
