@@ -82,6 +82,75 @@ def _split_over_lines(page: Any, selector: str, one_word: bool = False) -> list[
       }).map(e => e.textContent.trim())""", [selector, one_word]))
 
 
+#: what a control shows of itself: the chosen option of a select, the hint of an empty box
+_CUT_SHORT = """() => {
+  const seen = e => e.checkVisibility({visibilityProperty: true});
+  const ctx = document.createElement("canvas").getContext("2d");
+  const out = [];
+  for (const el of document.querySelectorAll("select, input[placeholder]")) {
+    if (!seen(el)) continue;
+    if (el.tagName === "SELECT") {
+      // the width this select takes on its own, showing its chosen option whole
+      const probe = el.cloneNode(false);
+      const option = el.selectedOptions[0];
+      if (!option) continue;
+      probe.append(option.cloneNode(true));
+      probe.style.cssText = "position:absolute; visibility:hidden; width:auto; min-width:0;";
+      el.parentElement.append(probe);
+      const needed = probe.getBoundingClientRect().width;
+      probe.remove();
+      if (needed > el.getBoundingClientRect().width + 1) out.push(`select "${option.text}"`);
+    } else if (!el.value) {
+      const s = getComputedStyle(el);
+      ctx.font = s.font;
+      const room = el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+      if (ctx.measureText(el.placeholder).width > room + 1) out.push(`hint "${el.placeholder}"`);
+    }
+  }
+  return out;
+}"""
+#: controls a finger or a pointer must tell apart: buttons, button-like links, fields
+_CROWDED = """() => {
+  const controls = [...document.querySelectorAll(
+      "button, .button, select, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), textarea")]
+    .filter(e => e.checkVisibility({visibilityProperty: true})
+                 && !e.closest("[data-testid=tabbar]"));
+  const out = [];
+  const gap = 2;  // closer than this reads as one control, or as one on top of the other
+  const name = e => (e.innerText || e.value || e.placeholder || e.name || e.tagName).trim();
+  for (let i = 0; i < controls.length; i++) {
+    const a = controls[i].getBoundingClientRect();
+    for (let j = i + 1; j < controls.length; j++) {
+      if (controls[i].contains(controls[j]) || controls[j].contains(controls[i])) continue;
+      const b = controls[j].getBoundingClientRect();
+      if (a.left < b.right + gap && b.left < a.right + gap
+          && a.top < b.bottom + gap && b.top < a.bottom + gap) {
+        out.push(`"${name(controls[i])}" and "${name(controls[j])}"`);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def _open_every_fold(page: Any) -> None:
+    """Open every <details> ("Problem?", "Report this listing"): a person opens them, and a
+    closed one still lays its content out (content-visibility), just unseen."""
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+
+
+def _cut_short(page: Any) -> list[str]:
+    """Selects whose chosen option and empty boxes whose hint do not fit: "All categor"
+    and "Search listi" in the market's filters on a desktop once."""
+    return list(page.evaluate(_CUT_SHORT))
+
+
+def _crowded(page: Any) -> list[str]:
+    """Pairs of controls that overlap or touch: the market's Sell button sat on its
+    Search button once, and wrapped buttons on the profile stood on each other."""
+    return list(page.evaluate(_CROWDED))
+
+
 def _existing(page: Any, paths: list[str]) -> list[str]:
     return [p for p in paths if page.request.get(p).status == 200]
 
@@ -148,6 +217,11 @@ def test_admin_pages_fit_and_pass_axe(browser: Any, live_server: str, demo: Any,
                          for t in _split_over_lines(page, ONE_WORD, one_word=True)]
             problems += [f"{path} at {viewport['width']}px, {locale}: {v}"
                          for v in axe_violations(page, axe_script)]
+            _open_every_fold(page)
+            problems += [f"{path} at {viewport['width']}px, {locale}: {c} cut short"
+                         for c in _cut_short(page)]
+            problems += [f"{path} at {viewport['width']}px, {locale}: {c} crowded"
+                         for c in _crowded(page)]
         context.close()
     assert not problems, "\n".join(problems)
 
@@ -194,3 +268,23 @@ def test_language_switch_in_the_footer_sticks(browser: Any, live_server: str, de
     page.goto("/wallet")
     assert page.locator("html").get_attribute("lang") == "en"
     context.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_no_control_is_cut_short_or_crowded(browser: Any, live_server: str, demo: Any,
+                                            locale: str) -> None:
+    """Every main page on a phone and on a desktop: selects show their chosen option whole,
+    empty boxes their whole hint, and no two controls overlap or touch."""
+    problems: list[str] = []
+    for viewport in (PHONE, {"width": 1280, "height": 900}):
+        context = browser.new_context(base_url=live_server, locale=locale, viewport=viewport)
+        page = context.new_page()
+        _sign_in_with_form(page, "alice", DEMO_PASSWORD)
+        for path in _existing(page, USER_PAGES + _detail_pages(page)):
+            page.goto(path)
+            where = f"{path} at {viewport['width']}px"
+            _open_every_fold(page)
+            problems += [f"{where}: {c} cut short" for c in _cut_short(page)]
+            problems += [f"{where}: {c} crowded" for c in _crowded(page)]
+        context.close()
+    assert not problems, "\n".join(problems)
