@@ -1,9 +1,9 @@
 """A site crawler that looks at pages the way a person would.
 
 It signs in through the real web form, follows every same-origin link, and reports what a
-user would see go wrong: server errors, the word "None", password boxes that show the
-password, internal snake_case codes, and English sentences on Chinese pages. It can also
-submit every form it met with hostile values. Text that people typed (listing titles,
+user would see go wrong: server errors, the word "None", pictures that do not load,
+password boxes that show the password, internal snake_case codes, and English sentences
+on Chinese pages. It can also submit every form it met with hostile values. Text that people typed (listing titles,
 usernames, messages, reward names ...) is content, not interface, so it is taken from the
 database and left out of the language checks.
 """
@@ -27,6 +27,12 @@ NON_TEXT_TAGS = {"script", "style", "code", "pre", "textarea", "noscript", "temp
 SNAKE = re.compile(r"(?<![\w/.@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.@-])")
 COLON_CODE = re.compile(r"(?<![\w/])[a-z]+:[a-z_]+(?![\w/])")
 ENGLISH_WORD = re.compile(r"(?<![\w.@/:-])[A-Za-z][a-z]{2,}(?![\w.@/-])")
+#: Elements whose start tag closes an open <p> in a browser's HTML parser (HTML's "p end
+#: tag implied" rule); html.parser nests them as written, so the crawler can see them.
+BLOCKS_CLOSING_P = ["address", "article", "aside", "blockquote", "details", "div", "dl",
+                    "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
+                    "h6", "header", "hr", "main", "nav", "ol", "p", "pre", "section",
+                    "table", "ul"]
 #: Attributes whose text a person reads (or hears, with a screen reader).
 READ_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 #: Words that stay in Latin letters on Chinese pages: names, units and formats.
@@ -159,6 +165,10 @@ def check_page(page: Page, chinese: bool, content: list[str]) -> list[str]:
         handlers = [a for a in tag.attrs if a.lower().startswith("on")]
         if handlers:
             problems.append(f"{where}: inline handler {handlers} on <{tag.name}> (blocked by the CSP)")
+    for tag in soup.find_all("p"):
+        for inner in tag.find_all(BLOCKS_CLOSING_P):
+            problems.append(f"{where}: <{inner.name}> inside <p> (the browser ends the "
+                            f"paragraph before it, so the paragraph's layout is lost)")
     for tag in soup.find_all("input"):
         name = str(tag.get("name", "")) + " " + str(tag.get("id", ""))
         auto = str(tag.get("autocomplete", ""))
@@ -204,6 +214,7 @@ def crawl(client: FlaskClient, *, chinese: bool, content: list[str], start: str 
     client.get("/?lang=" + ("zh_Hans" if chinese else "en"))
     queue = [start]
     seen = {start}
+    pictures: set[str] = set()
     while queue and len(result.pages) < limit:
         url = queue.pop(0)
         response = client.get(url)
@@ -220,6 +231,7 @@ def crawl(client: FlaskClient, *, chinese: bool, content: list[str], start: str 
         result.problems += check_page(page, chinese, content)
         if soup is None:
             continue
+        result.problems += _broken_pictures(client, url, soup, pictures)
         _collect_forms(result, url, soup)
         if not url.startswith(expand):
             continue
@@ -237,6 +249,24 @@ def crawl(client: FlaskClient, *, chinese: bool, content: list[str], start: str 
 
 
 PAGES_PER_SHAPE = 3
+
+
+def _broken_pictures(client: FlaskClient, url: str, soup: BeautifulSoup,
+                     checked: set[str]) -> list[str]:
+    """Every picture a page shows loads: a missing file is a broken-image icon to a person,
+    and a page that still answers 200. Each address is fetched once per crawl."""
+    problems = []
+    for tag in soup.find_all("img", src=True):
+        src = _same_origin(url, str(tag["src"]))
+        if src is None or src in checked:
+            continue
+        checked.add(src)
+        response = client.get(src)
+        response.close()  # a file answer holds its file open until closed
+        if response.status_code != 200 or not response.mimetype.startswith("image/"):
+            problems.append(f"{url}: picture {src} answers {response.status_code} "
+                            f"{response.mimetype}")
+    return problems
 
 
 def _shape(path: str) -> str:

@@ -2,8 +2,9 @@
 
 The crawler (tests/crawler.py) signs in through the web form on the living demo, follows
 every same-origin link and fails on what a person would notice: a server error, "None",
-a password shown in clear text, raw internal codes, English on Chinese pages. Then it
-posts every form it met with hostile values and fails on any 5xx.
+a password shown in clear text, a picture that does not load, a form inside a paragraph,
+raw internal codes, English on Chinese pages. Then it posts every form it met with hostile
+values and fails on any 5xx.
 """
 
 from __future__ import annotations
@@ -135,9 +136,10 @@ def test_crawler_sees_a_clear_text_password(demo_app: Flask) -> None:
     html = '<html lang="en"><head><title>Wallet · tokenmart</title></head><body>' \
            '<input name="password" type="text"><p>status: None</p>' \
            '<p>pending_review</p><p>adjustment:coin</p><button onclick="x()">Go</button>' \
-           '<script>alert(1)</script></body></html>'
+           '<script>alert(1)</script><p>Share <form method="post"></form></p></body></html>'
     problems = check_page(Page("/x", 200, html, BeautifulSoup(html, "html.parser")), False, [])
     assert any("password box" in p for p in problems)
+    assert any("<form> inside <p>" in p for p in problems)
     assert any("'None'" in p for p in problems)
     assert any("pending_review" in p for p in problems)
     assert any("adjustment:coin" in p for p in problems)
@@ -156,3 +158,21 @@ def test_crawler_sees_a_clear_text_password(demo_app: Flask) -> None:
     assert not any("Alice" in p or "Chengdu" in p for p in problems)  # content, not interface
     problems = check_page(Page("/z", 200, html, BeautifulSoup(html, "html.parser")), False, [])
     assert any("not the chosen language" in p for p in problems)
+
+
+def test_crawler_sees_a_picture_that_does_not_load(demo_app: Flask) -> None:
+    """The picture check itself can fail: a missing file, or an address that is no image."""
+    from bs4 import BeautifulSoup
+
+    from tests.crawler import _broken_pictures
+
+    html = '<img src="/static/icons/icon.svg"><img src="/uploads/barter/1/missing.jpg">' \
+           '<img src="/login"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">' \
+           '<img src="/static/icons/icon.svg">'
+    checked: set[str] = set()
+    problems = _broken_pictures(demo_app.test_client(), "/x", BeautifulSoup(html, "html.parser"),
+                                checked)
+    assert len(problems) == 2, problems
+    assert any("missing.jpg answers 404" in p for p in problems)
+    assert any("/login answers 200 text/html" in p for p in problems)
+    assert checked == {"/static/icons/icon.svg", "/uploads/barter/1/missing.jpg", "/login"}
