@@ -27,6 +27,7 @@ USER_PAGES = ["/", "/market", "/mall", "/tasks", "/campaigns", "/wallet", "/orde
               "/me", "/notifications", "/leaderboard", "/sell", "/my/listings", "/mall/redemptions",
               "/periods", "/wallet/cashouts", "/me/password", "/me/tokens", "/me/two-factor",
               "/causes/mine", "/cards", "/causes"]
+SIGNED_OUT_PAGES = ["/", "/login", "/register", "/market", "/mall", "/causes"]
 ADMIN_PAGES = ["/admin/", "/admin/users", "/admin/economy", "/admin/fraud", "/admin/segments",
                "/admin/audit", "/admin/barter/", "/admin/mall/rewards", "/admin/coupons/templates",
                "/admin/periods", "/admin/cashouts", "/admin/cards", "/admin/causes",
@@ -283,15 +284,20 @@ def test_no_control_is_cut_short_or_crowded(browser: Any, live_server: str, demo
     """Every main page on a phone and on a desktop: selects show their chosen option whole,
     empty boxes their whole hint, and no two controls overlap or touch."""
     problems: list[str] = []
+
+    def look(page: Any, paths: list[str], who: str) -> None:
+        for path in paths:
+            page.goto(path)
+            where = f"{path} at {page.viewport_size['width']}px ({who})"
+            _open_every_fold(page)
+            problems.extend(f"{where}: {c} cut short" for c in _cut_short(page))
+            problems.extend(f"{where}: {c} crowded" for c in _crowded(page))
+
     for viewport in (PHONE, {"width": 1280, "height": 900}):
         context = browser.new_context(base_url=live_server, locale=locale, viewport=viewport)
         page = context.new_page()
+        look(page, SIGNED_OUT_PAGES, "signed out")
         _sign_in_with_form(page, "alice", DEMO_PASSWORD)
-        for path in _existing(page, USER_PAGES + _detail_pages(page)):
-            page.goto(path)
-            where = f"{path} at {viewport['width']}px"
-            _open_every_fold(page)
-            problems += [f"{where}: {c} cut short" for c in _cut_short(page)]
-            problems += [f"{where}: {c} crowded" for c in _crowded(page)]
+        look(page, _existing(page, USER_PAGES + _detail_pages(page)), "alice")
         context.close()
     assert not problems, "\n".join(problems)
