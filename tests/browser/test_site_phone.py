@@ -301,3 +301,37 @@ def test_no_control_is_cut_short_or_crowded(browser: Any, live_server: str, demo
         look(page, _existing(page, USER_PAGES + _detail_pages(page)), "alice")
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_long_chinese_names_leave_numbers_whole(browser: Any, live_server: str, demo: Any) -> None:
+    """Chinese names run long and may break between any two characters; the facts beside
+    them on the home page (a price, a cause's total, friends needed) and the balances at the
+    top stay whole on a phone. They read "48 朵" / "小红" / "花" and "1,234," over "567"."""
+    import sqlalchemy as sa
+
+    from tokenmart.accounts.models import User
+    from tokenmart.extensions import db
+    from tokenmart.ledger.adjustments import grant
+
+    db.session.execute(sa.text("UPDATE rewards SET name = :n"),
+                       {"n": "小红花定制款不锈钢真空保温杯（大容量五百毫升，附赠杯套和礼盒）"})
+    db.session.execute(sa.text("UPDATE causes SET name = :n"),
+                       {"n": "为山区小学的孩子们建设图书角并捐赠课外读物和书架"})
+    db.session.execute(sa.text("UPDATE campaigns SET title = :n"),
+                       {"n": "邀请三位好友助力即可领取满三十减二十元无门槛优惠券，先到先得"})
+    alice = db.session.execute(sa.select(User).filter_by(username="alice")).scalar_one()
+    for currency, amount in (("coin", 1_234_567), ("credit", 1_234_567), ("flower", 98_765)):
+        grant(actor_id=alice.id, user_id=alice.id, currency=currency, amount=amount, memo="大额")
+    db.session.commit()
+
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    _sign_in_with_form(page, "alice", DEMO_PASSWORD)
+    page.goto("/")
+    assert page.locator(".list li > .amount-col").count() >= 6  # friends, prices, totals
+    assert _split_over_lines(page, ".list li > .amount-col, .balance strong") == []
+    assert "¥12,345.67" in page.get_by_test_id("balance-credit").inner_text()
+    page.goto("/wallet")
+    assert _split_over_lines(page, ".balance strong") == []
+    assert scroll_overflow(page) == 0
+    context.close()
