@@ -306,7 +306,8 @@ def test_no_control_is_cut_short_or_crowded(browser: Any, live_server: str, demo
 def test_long_chinese_names_leave_numbers_whole(browser: Any, live_server: str, demo: Any) -> None:
     """Chinese names run long and may break between any two characters; the facts beside
     them on the home page (a price, a cause's total, friends needed) and the balances at the
-    top stay whole on a phone. They read "48 朵" / "小红" / "花" and "1,234," over "567"."""
+    top stay whole on a phone. They read "48 朵" / "小红" / "花" and "1,234," over "567".
+    In the mall's grid a long card name keeps a member price's caption to two lines."""
     import sqlalchemy as sa
 
     from tokenmart.accounts.models import User
@@ -319,6 +320,8 @@ def test_long_chinese_names_leave_numbers_whole(browser: Any, live_server: str, 
                        {"n": "为山区小学的孩子们建设图书角并捐赠课外读物和书架"})
     db.session.execute(sa.text("UPDATE campaigns SET title = :n"),
                        {"n": "邀请三位好友助力即可领取满三十减二十元无门槛优惠券，先到先得"})
+    db.session.execute(sa.text("UPDATE card_programs SET name = :n"),
+                       {"n": "小红花城市生活联名会员卡（每周三会员日全场九折）"})
     alice = db.session.execute(sa.select(User).filter_by(username="alice")).scalar_one()
     for currency, amount in (("coin", 1_234_567), ("credit", 1_234_567), ("flower", 98_765)):
         grant(actor_id=alice.id, user_id=alice.id, currency=currency, amount=amount, memo="大额")
@@ -334,4 +337,10 @@ def test_long_chinese_names_leave_numbers_whole(browser: Any, live_server: str, 
     page.goto("/wallet")
     assert _split_over_lines(page, ".balance strong") == []
     assert scroll_overflow(page) == 0
+    page.goto("/mall")  # a member price's caption names the card: two lines at most in the grid
+    captions = page.locator(".grid [data-testid=price-source]")
+    assert captions.count() > 1
+    for caption in captions.all():
+        assert caption.evaluate("e => e.getBoundingClientRect().height / "
+                                "parseFloat(getComputedStyle(e).lineHeight)") < 2.5
     context.close()
