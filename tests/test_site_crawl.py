@@ -99,6 +99,26 @@ def test_crawl_every_page_looks_right(demo_app: Flask, content: list[str], who: 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chinese", [False, True], ids=["en", "zh"])
+def test_crawl_as_a_newcomer_with_nothing_yet(demo_app: Flask, content: list[str],
+                                              chinese: bool) -> None:
+    """Someone who just registered through the form: no balance, orders, coupons, cards or
+    listings yet. Every page they can reach still looks right (empty states included)."""
+    from tests.crawler import _csrf_token
+
+    client = demo_app.test_client()
+    name = f"new{uuid.uuid4().hex[:8]}"
+    token = _csrf_token(client.get("/register").get_data(as_text=True))
+    response = client.post("/register", data={
+        "username": name, "password": "a fresh start 2026", "confirm": "a fresh start 2026",
+        "csrf_token": token})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    result = crawl(client, chinese=chinese, content=[*content, name])
+    assert {"/wallet", "/orders", "/coupons", "/my/listings"} <= set(result.pages)
+    assert not result.problems, _report(result.problems)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("chinese", [False, True], ids=["en", "zh"])
 def test_crawl_signed_out_pages_look_right(demo_app: Flask, content: list[str],
                                            chinese: bool) -> None:
     result = crawl(demo_app.test_client(), chinese=chinese, content=content)
