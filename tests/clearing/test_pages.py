@@ -74,6 +74,33 @@ def test_wallet_shows_rate_chart_and_cashout_form(client: Any, make_user: Any) -
     assert count("cashouts", "status = 'pending'") == 1
 
 
+def test_the_cashout_form_shows_only_when_it_can_be_used(client: Any, make_user: Any) -> None:
+    """Below the minimum, or with a request waiting for review, the wallet and the cash-out
+    page say why instead of offering a form the request would be refused by."""
+    make_user("ann", credit=99)  # ¥0.99: the minimum is ¥1.00
+    _sign_in(client, "ann")
+    for path in ("/wallet", "/wallet/cashouts"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'data-testid="cashout-form"' not in html, path
+        assert "You can cash out from ¥1.00 of credits; you have ¥0.99." in html, path
+    make_user("bea", credit=500)
+    client.post("/logout")
+    _sign_in(client, "bea")
+    assert 'data-testid="cashout-form"' in client.get("/wallet").get_data(as_text=True)
+    resp = client.post("/wallet/cashouts", data={"amount": "1.20", **ALIPAY},
+                       follow_redirects=True)
+    assert "Cash-out of ¥1.20 requested" in resp.get_data(as_text=True)
+    for path in ("/wallet", "/wallet/cashouts"):
+        html = client.get(path).get_data(as_text=True)
+        assert 'data-testid="cashout-form"' not in html, path
+        assert "Your cash-out of ¥1.20 is waiting for review." in html, path
+    # The service still refuses a second request sent anyway (an old tab, a script).
+    resp = client.post("/wallet/cashouts", data={"amount": "1.00", **ALIPAY})
+    assert resp.status_code == 409
+    assert "You already have a cash-out waiting for review." in resp.get_data(as_text=True)
+    assert count("cashouts", "status = 'pending'") == 1
+
+
 def test_rate_reads_in_chinese(app: Any) -> None:
     from flask_babel import force_locale
 

@@ -66,11 +66,9 @@ def request_cashout(user_id: int, amount_cents: int,
     minimum = int(setting("CASHOUT_MIN_CENTS"))
     if amount_cents < minimum:
         raise BelowMinimum(details={"minimum_cents": minimum})
-    pending = db.session.execute(
-        sa.select(Cashout.id).where(Cashout.user_id == user_id, Cashout.status == "pending")
-    ).scalar()
+    pending = pending_cashout(user_id)
     if pending is not None:
-        raise CashoutPending(details={"cashout_id": pending})
+        raise CashoutPending(details={"cashout_id": pending.id})
     daily_max = int(setting("CASHOUT_DAILY_MAX_CENTS"))
     used = _cashed_out_today(user_id)
     if used + amount_cents > daily_max:
@@ -88,6 +86,14 @@ def request_cashout(user_id: int, amount_cents: int,
                     idempotency_key=f"cashout:{cashout.id}", actor_id=user_id,
                     details={"cashout_id": cashout.id})
     return cashout
+
+
+def pending_cashout(user_id: int) -> Cashout | None:
+    """The user's one cash-out waiting for review, if any: one at a time (SPEC §7), so the
+    pages say so instead of offering a form the request would be refused by."""
+    return db.session.execute(
+        sa.select(Cashout).where(Cashout.user_id == user_id, Cashout.status == "pending")
+    ).scalar()
 
 
 def _destination_columns(destination: Destination | None) -> dict[str, str | None]:

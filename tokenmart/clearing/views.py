@@ -121,8 +121,12 @@ def _prefilled_form(user_id: int) -> CashoutForm:
 
 
 def _cashout_context(user_id: int, form: CashoutForm) -> dict[str, Any]:
+    """What the cash-out form needs, and whether it can be used now: with a request waiting
+    for review, or fewer credits than the minimum, the pages say why instead of showing it."""
     return {
         "cashout_form": form,
+        "cashout_pending": cashouts.pending_cashout(user_id),
+        "cashout_credits": balances_of(user_id)["credit"],
         "cashouts": cashouts.history_for(user_id, None, 10).items,
         "cashout_min": setting("CASHOUT_MIN_CENTS"),
         "cashout_max": setting("CASHOUT_DAILY_MAX_CENTS"),
