@@ -42,6 +42,20 @@ def test_tasks_page_shows_rules_before_first_checkin(app: Any, make_user: Any) -
     assert "Check in: +5 coins" in html
 
 
+def test_tasks_page_names_the_day_boundary_in_words(app: Any, make_user: Any) -> None:
+    """The local day's timezone as people say it, in each language; never the tz code."""
+    make_user("alice")
+    browser = _signed_in(app, "alice")
+    html = browser.get("/tasks").get_data(as_text=True)
+    assert "Check in once a day (a day starts at midnight, China Time)." in html
+    html = browser.get("/tasks?lang=zh_Hans").get_data(as_text=True)
+    assert "每天签到一次（以中国时间零点为一天的开始）。" in html
+    assert "Asia/Shanghai" not in html
+    app.config["TIMEZONE"] = "America/New_York"
+    html = browser.get("/tasks?lang=en").get_data(as_text=True)
+    assert "a day starts at midnight, Eastern Time" in html
+
+
 def test_web_checkin_marks_calendar_and_refuses_second(app: Any, make_user: Any) -> None:
     user = make_user("alice")
     with time_machine.travel(local(2026, 3, 10, 9), tick=False):

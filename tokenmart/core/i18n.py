@@ -90,6 +90,15 @@ def cny(cents: int) -> str:
     return "¥" + format_decimal(cents / 100, format="#,##0.00")
 
 
+def local_time_name() -> str:
+    """The app's timezone as people say it, in the reader's language: "China Time",
+    "中国时间" (not the tz database's "Asia/Shanghai", a raw code on a Chinese page)."""
+    from babel.dates import get_timezone, get_timezone_name
+
+    return get_timezone_name(get_timezone(current_app.config["TIMEZONE"]),
+                             locale=str(get_locale() or "en"))
+
+
 def currency_amount(amount: int, currency: str) -> str:
     """'15 coins', '1 flower', '¥0.53' — words and plurals in the reader's language."""
     if currency == "credit":

@@ -14,7 +14,7 @@ from jinja2 import pass_context
 from werkzeug.routing import IntegerConverter
 
 from tokenmart.core.forms import INT_MAX
-from tokenmart.core.i18n import cny, currency_amount, currency_name
+from tokenmart.core.i18n import cny, currency_amount, currency_name, local_time_name
 from tokenmart.core.labels import label
 
 
@@ -94,6 +94,7 @@ def register_template_helpers(app: Flask) -> None:
         currency_amount=currency_amount,
         currency_name=currency_name,
         locale_name=locale_name,
+        local_time_name=local_time_name,
         label=label,
     )
     # pass_context keeps Jinja from folding `{{ 'issued'|label('x') }}` into the
