@@ -2,10 +2,11 @@
 
 It signs in through the real web form, follows every same-origin link, and reports what a
 user would see go wrong: server errors, the word "None", pictures that do not load,
-password boxes that show the password, internal snake_case codes, and English sentences
-on Chinese pages. It can also submit every form it met with hostile values. Text that people typed (listing titles,
-usernames, messages, reward names ...) is content, not interface, so it is taken from the
-database and left out of the language checks.
+arrows that can wrap away from their words, password boxes that show the password,
+internal snake_case codes, and English sentences on Chinese pages. It can also submit
+every form it met with hostile values. Text that people typed (listing titles, usernames,
+messages, reward names ...) is content, not interface, so it is taken from the database
+and left out of the language checks.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ BLOCKS_CLOSING_P = ["address", "article", "aside", "blockquote", "details", "div
                     "fieldset", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5",
                     "h6", "header", "hr", "main", "nav", "ol", "p", "pre", "section",
                     "table", "ul"]
+#: "See all →" with a plain space: on a phone the arrow may end up alone on the next line
+LOOSE_ARROW = re.compile(r"\S[ \t\n]+→|←[ \t\n]+\S")
 #: Attributes whose text a person reads (or hears, with a screen reader).
 READ_ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 #: Words that stay in Latin letters on Chinese pages: names, units and formats.
@@ -174,6 +177,9 @@ def check_page(page: Page, chinese: bool, content: list[str]) -> list[str]:
         auto = str(tag.get("autocomplete", ""))
         if ("password" in name or "password" in auto) and tag.get("type") != "password":
             problems.append(f"{where}: password box {tag.get('name')!r} is type={tag.get('type')!r}")
+    for node in (soup.body or soup).find_all(string=LOOSE_ARROW):
+        problems.append(f"{where}: an arrow that can wrap onto a line of its own in "
+                        f"{str(node).strip()[:60]!r} (join it with &nbsp;)")
     for text in visible_text_nodes(soup):
         own = _strip_content(text, content)
         if re.search(r"\bNone\b", own):

@@ -156,9 +156,12 @@ def test_crawler_sees_a_clear_text_password(demo_app: Flask) -> None:
     html = '<html lang="en"><head><title>Wallet · tokenmart</title></head><body>' \
            '<input name="password" type="text"><p>status: None</p>' \
            '<p>pending_review</p><p>adjustment:coin</p><button onclick="x()">Go</button>' \
-           '<script>alert(1)</script><p>Share <form method="post"></form></p></body></html>'
+           '<script>alert(1)</script><p>Share <form method="post"></form></p>' \
+           '<a>See all →</a><a>←\xa0Back</a></body></html>'
     problems = check_page(Page("/x", 200, html, BeautifulSoup(html, "html.parser")), False, [])
     assert any("password box" in p for p in problems)
+    assert [p for p in problems if "arrow" in p] == [
+        "/x: an arrow that can wrap onto a line of its own in 'See all →' (join it with &nbsp;)"]
     assert any("<form> inside <p>" in p for p in problems)
     assert any("'None'" in p for p in problems)
     assert any("pending_review" in p for p in problems)
