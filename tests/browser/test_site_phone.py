@@ -344,3 +344,42 @@ def test_long_chinese_names_leave_numbers_whole(browser: Any, live_server: str, 
         assert caption.evaluate("e => e.getBoundingClientRect().height / "
                                 "parseFloat(getComputedStyle(e).lineHeight)") < 2.5
     context.close()
+
+
+#: the focused element, and whether something else (a fixed or sticky bar) covers its middle
+_FOCUS_COVERED = """() => {
+  const e = document.activeElement;
+  if (!e || e === document.body) return null;
+  const r = e.getBoundingClientRect();
+  const x = Math.min(Math.max(r.left + r.width / 2, 0), innerWidth - 1);
+  const y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
+  const hit = document.elementFromPoint(x, y);
+  const covered = !(hit === e || e.contains(hit) || (hit && hit.contains(e)));
+  return covered ? (e.innerText || e.value || e.name || e.tagName).trim().slice(0, 40) : "";
+}"""
+
+
+def test_focus_and_anchors_land_clear_of_the_bars(browser: Any, live_server: str,
+                                                  demo: Any) -> None:
+    """Tabbing through a page on a phone never leaves the focused control under the fixed
+    tab bar or the sticky top bar (WCAG 2.4.11, which axe does not check): the home page's
+    Sell button and mall links were focused behind the tab bar. A #link (the home page's
+    campaigns) lands below the top bar."""
+    context = browser.new_context(base_url=live_server, locale="en-US", viewport=PHONE)
+    page = context.new_page()
+    _sign_in_with_form(page, "alice", DEMO_PASSWORD)
+    hidden: list[str] = []
+    for path in ("/", "/wallet", "/me"):
+        page.goto(path)
+        for key in ["Tab"] * 70 + ["Shift+Tab"] * 70:
+            page.keyboard.press(key)
+            if covered := page.evaluate(_FOCUS_COVERED):
+                hidden.append(f"{path} ({key}): {covered!r}")
+    assert hidden == []
+    page.goto("/")
+    href = page.locator("a[href*='#campaign-']").first.get_attribute("href")
+    page.goto(href)
+    target_top = page.evaluate("id => document.getElementById(id).getBoundingClientRect().top",
+                               href.split("#")[1])
+    assert target_top >= page.locator(".topbar").bounding_box()["height"]
+    context.close()
