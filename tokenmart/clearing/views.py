@@ -153,7 +153,7 @@ def my_periods() -> Any:
 @bp.get("/wallet/cashouts")
 @login_required
 def cashout_page() -> Any:
-    return render_template("clearing/cashout.html", credits=balances_of(current_user.id)["credit"],
+    return render_template("clearing/cashout.html",
                            **_cashout_context(current_user.id, _prefilled_form(current_user.id)))
 
 
@@ -184,7 +184,7 @@ def _cashout_again(form: CashoutForm, err: DomainError | None, status: int) -> A
             form.amount.errors = [_cashout_error(err)]
         else:
             problem = _cashout_error(err)
-    return render_template("clearing/cashout.html", credits=balances_of(current_user.id)["credit"],
+    return render_template("clearing/cashout.html",
                            problem=problem, **_cashout_context(current_user.id, form)), status
 
 
