@@ -17,6 +17,8 @@ DEFAULT_SECRET_KEY = "dev-insecure-change-me"  # noqa: S105 - the sentinel produ
 #: The only values TOKENMART_ENV may take. Anything else refuses to start: a typo such as
 #: "Production" must never fall back to development's public key and plain-HTTP cookies.
 ENVIRONMENTS = ("development", "production", "testing")
+#: the interface languages (gettext catalogs), and the ones admin content may be translated to
+LANGUAGES = ("en", "zh_Hans")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -110,7 +112,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "HSTS_SECONDS": int(os.environ.get("TOKENMART_HSTS_SECONDS", "31536000")),
         "MAX_CONTENT_LENGTH": 40 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
-        "LANGUAGES": ["en", "zh_Hans"],
+        "LANGUAGES": list(LANGUAGES),
         "PAGE_SIZE_DEFAULT": 20,
         "PAGE_SIZE_MAX": 100,
         "IDEMPOTENCY_KEY_TTL_HOURS": 48,

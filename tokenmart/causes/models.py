@@ -14,14 +14,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tokenmart.core.clock import utcnow
+from tokenmart.core.content_i18n import Translatable
 from tokenmart.core.db import UTCDateTime
 from tokenmart.extensions import db
 
 DONATION_CURRENCIES = ("coin", "flower")
 
 
-class Cause(db.Model):
+class Cause(Translatable, db.Model):
     __tablename__ = "causes"
+    TRANSLATED = {"name": 120, "description": 5000}
     __table_args__ = (sa.CheckConstraint("goal_coins IS NULL OR goal_coins > 0", name="goal"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

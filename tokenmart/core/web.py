@@ -13,6 +13,8 @@ from flask_login import current_user
 from jinja2 import pass_context
 from werkzeug.routing import IntegerConverter
 
+from tokenmart.core.content_forms import translation_fields
+from tokenmart.core.content_i18n import local
 from tokenmart.core.forms import INT_MAX
 from tokenmart.core.i18n import cny, currency_amount, currency_name, local_time_name
 from tokenmart.core.labels import label
@@ -96,6 +98,8 @@ def register_template_helpers(app: Flask) -> None:
         locale_name=locale_name,
         local_time_name=local_time_name,
         label=label,
+        local=local,
+        translation_fields=translation_fields,
     )
     # pass_context keeps Jinja from folding `{{ 'issued'|label('x') }}` into the
     # compiled template in whatever language rendered it first (constant folding).

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tokenmart.accounts.models import User
 from tokenmart.core.clock import utcnow
+from tokenmart.core.content_i18n import Translatable
 from tokenmart.core.db import TimestampMixin, UTCDateTime
 from tokenmart.extensions import db
 
@@ -21,8 +22,9 @@ TIERS = ("member", "silver", "gold", "platinum")
 COUPON_SOURCES = ("claim", "grant", "drive", "assist", "redemption", "segment", "membership")
 
 
-class CouponTemplate(TimestampMixin, db.Model):
+class CouponTemplate(Translatable, TimestampMixin, db.Model):
     __tablename__ = "coupon_templates"
+    TRANSLATED = {"name": 80}
     __table_args__ = (
         sa.CheckConstraint("kind IN ('amount_off', 'percent_off', 'free_shipping')", name="kind"),
         sa.CheckConstraint(
@@ -61,10 +63,11 @@ class CouponTemplate(TimestampMixin, db.Model):
         return max(0, self.total_quantity - self.issued_count)
 
 
-class CouponPack(TimestampMixin, db.Model):
+class CouponPack(Translatable, TimestampMixin, db.Model):
     """Several templates issued together, all or nothing."""
 
     __tablename__ = "coupon_packs"
+    TRANSLATED = {"name": 80}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(80), nullable=False)
@@ -164,8 +167,9 @@ class Counter(db.Model):
     count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
 
 
-class Campaign(TimestampMixin, db.Model):
+class Campaign(Translatable, TimestampMixin, db.Model):
     __tablename__ = "campaigns"
+    TRANSLATED = {"title": 120, "description": 1000}
     __table_args__ = (
         sa.CheckConstraint("required_assists >= 1 AND drive_hours >= 1", name="positive"),
         sa.CheckConstraint("assist_reward_coins >= 0", name="reward"),

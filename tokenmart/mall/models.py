@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from tokenmart.core.clock import utcnow
+from tokenmart.core.content_i18n import Translatable
 from tokenmart.core.db import UTCDateTime
 from tokenmart.extensions import db
 
@@ -61,8 +62,9 @@ def member_price_source(user_id: int | None, reward_id: int, currency: str,
     return source
 
 
-class Reward(db.Model):
+class Reward(Translatable, db.Model):
     __tablename__ = "rewards"
+    TRANSLATED = {"name": 120, "description": 5000}
     __table_args__ = (
         sa.CheckConstraint("stock IS NULL OR stock >= 0", name="stock_nonnegative"),
         sa.CheckConstraint("stock_buckets >= 1 AND stock_buckets <= 64",

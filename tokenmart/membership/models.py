@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tokenmart.core.clock import utcnow
+from tokenmart.core.content_i18n import Translatable
 from tokenmart.core.db import UTCDateTime
 from tokenmart.extensions import db
 
@@ -27,8 +28,9 @@ HOLD_ACCOUNT = "membership_holds"
 REVENUE_ACCOUNT = "membership_revenue"
 
 
-class CardProgram(db.Model):
+class CardProgram(Translatable, db.Model):
     __tablename__ = "card_programs"
+    TRANSLATED = {"name": 80, "tagline": 120}
     __table_args__ = (
         sa.CheckConstraint("kind IN ('free', 'conditional', 'paid', 'light')", name="kind"),
         sa.CheckConstraint("member_day IS NULL OR (member_day >= 1 AND member_day <= 7)",

@@ -1,0 +1,135 @@
+"""The operator's own words in each reader's language: names and descriptions of rewards,
+causes, coupons, campaigns and membership cards.
+
+Why: the interface is translated by the gettext catalogs, but the catalog the admin types
+(a reward called "Sticker pack", a cause called "山区儿童图书角") is content, not code,
+and a Chinese page listing "Sticker pack" reads as half-translated. So each such model
+keeps, beside its own `name` / `description` (the text as the admin entered it, in any
+language, and the fallback), a `translations` column:
+
+    {"zh_Hans": {"name": "贴纸包", "description": "十张防水贴纸。"}, "en": {...}}
+
+Pages show `local(obj, "name")`: the reader's locale's text when there is one, else the
+entered text. Only the locales of `LANGUAGES` and the model's declared fields are kept
+(`clean_translations`, for web forms and the API alike); empty texts are dropped, so a
+translation can be removed by clearing it.
+
+Snapshots (a ledger entry saying "Redeemed: %(reward)s") keep the name as it was at the
+time, with its translations beside it (`snapshot`, `from_snapshot`), so history reads in
+the reader's language too and does not change when the reward is renamed later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import get_locale
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tokenmart.errors import ValidationError
+
+Translations = dict[str, dict[str, str]]
+
+
+class Translatable:
+    """Model mixin: a `translations` column; subclasses name their `TRANSLATED` fields
+    with each field's longest text (the column's own limit)."""
+
+    #: field -> max length, e.g. {"name": 120, "description": 5000}
+    TRANSLATED: Mapping[str, int] = {}
+
+    translations: Mapped[dict[str, Any]] = mapped_column(
+        sa.JSON, default=dict, server_default=sa.text("'{}'"), nullable=False
+    )
+
+    def local(self, field: str) -> str:
+        """`field` in the reader's language, else as entered."""
+        return localized(getattr(self, field), self.translations, field)
+
+
+def content_locales() -> list[str]:
+    """The locales a translation may be given for: the app's interface languages."""
+    if has_app_context():
+        return list(current_app.config["LANGUAGES"])
+    return ["en", "zh_Hans"]
+
+
+def reader_locale() -> str:
+    return str(get_locale() or "en")
+
+
+def localized(entered: str, translations: Mapping[str, Any] | None, field: str) -> str:
+    """The reader's-locale text of `field` from `translations`, else `entered`."""
+    if translations:
+        text = (translations.get(reader_locale()) or {}).get(field)
+        if text:
+            return str(text)
+    return entered
+
+
+def local(obj: Any, field: str) -> str:
+    """Template helper: `{{ local(reward, "name") }}`; plain objects without
+    translations (a dict row, a snapshot) give their own field."""
+    if isinstance(obj, Mapping):
+        return localized(str(obj.get(field) or ""), obj.get("translations"), field)
+    return localized(getattr(obj, field), getattr(obj, "translations", None), field)
+
+
+def clean_translations(value: Any, fields: Mapping[str, int]) -> Translations:
+    """A `translations` value as stored: known locales and fields only, texts stripped,
+    empty ones dropped. Raises ValidationError (422) naming what is wrong."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _invalid("Translations are an object of locales, e.g. {\"zh_Hans\": {...}}.")
+    locales = content_locales()
+    cleaned: Translations = {}
+    for locale, texts in value.items():
+        if locale not in locales:
+            raise _invalid(f"Unknown locale {locale!r}; use one of {', '.join(locales)}.")
+        if not isinstance(texts, Mapping):
+            raise _invalid(f"Translations for {locale} are an object of fields.")
+        kept: dict[str, str] = {}
+        for field, text in texts.items():
+            if field not in fields:
+                raise _invalid(f"{field!r} cannot be translated; "
+                               f"these can: {', '.join(fields)}.")
+            if text is None:
+                continue
+            if not isinstance(text, str):
+                raise _invalid(f"The {locale} {field} must be text.")
+            text = text.strip()
+            if len(text) > fields[field]:
+                raise _invalid(f"The {locale} {field} is longer than {fields[field]} "
+                               "characters.")
+            if text:
+                kept[field] = text
+        if kept:
+            cleaned[locale] = kept
+    return cleaned
+
+
+def _invalid(message: str) -> ValidationError:
+    return ValidationError(message, details={"fields": {"translations": [message]}})
+
+
+def snapshot(obj: Any, field: str) -> dict[str, str]:
+    """The translations of `field` of `obj` ({"zh_Hans": ...}), to keep beside the entered
+    text in a record kept as it was. Read back with `from_snapshot`."""
+    translations = getattr(obj, "translations", None) or {}
+    if not isinstance(obj, Translatable) and isinstance(obj, Mapping):
+        translations = obj.get("translations") or {}
+    return {locale: fields[field] for locale, fields in translations.items()
+            if fields.get(field)}
+
+
+def from_snapshot(entered: Any, texts: Mapping[str, str] | None) -> str:
+    """The reader's-locale text of a snapshot, else the entered text."""
+    if texts:
+        text = texts.get(reader_locale())
+        if text:
+            return str(text)
+    return str(entered or "")
