@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import utcnow
+from tokenmart.core.content_i18n import clean_translations
 from tokenmart.errors import InvalidState, NotFound, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
@@ -105,6 +106,7 @@ def _snapshot(reward: Reward) -> dict[str, Any]:
         "stock_buckets": reward.stock_buckets,
         "per_user_limit": reward.per_user_limit, "active": reward.active,
         "grant_type": reward.grant_type, "image_key": reward.image_key,
+        "translations": reward.translations,
     }
 
 
@@ -129,6 +131,7 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
         stored_stock=data.get("stock"), per_user_limit=data.get("per_user_limit"),
         starts_at=starts_at, ends_at=ends_at, active=data.get("active", True),
         grant_type=grant_type, created_at=utcnow(),
+        translations=clean_translations(data.get("translations"), Reward.TRANSLATED),
     )
     codes: list[str] = []
     if grant_type == "coupon":
@@ -151,7 +154,7 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
 
 
 EDITABLE = ("name", "description", "image_url", "price", "per_user_limit",
-            "starts_at", "ends_at", "active", "tier_prices")
+            "starts_at", "ends_at", "active", "tier_prices", "translations")
 
 
 def update_reward(actor_id: int, reward_id: int, data: dict[str, Any]) -> Reward:
@@ -170,6 +173,8 @@ def update_reward(actor_id: int, reward_id: int, data: dict[str, Any]) -> Reward
         value = data[name]
         if name == "tier_prices":
             value = _check_tier_prices(value)
+        if name == "translations":
+            value = clean_translations(value, Reward.TRANSLATED)
         if name in ("name", "description", "image_url"):
             value = (value or "").strip()
         setattr(reward, name, value)

@@ -17,11 +17,12 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from tokenmart.core.content_forms import with_translations
 from tokenmart.core.forms import BaseForm
 from tokenmart.core.i18n import currency_name
 from tokenmart.mall.admin_service import MAX_AMOUNT
 from tokenmart.mall.labels import GRANT_TYPE_HELP
-from tokenmart.mall.models import REWARD_CURRENCIES
+from tokenmart.mall.models import REWARD_CURRENCIES, Reward
 
 #: per-user limits above this are no limit at all (the API's bound too)
 MAX_PER_USER = 1_000_000
@@ -38,6 +39,7 @@ def _price(label: str) -> IntegerField:
     return IntegerField(label, validators=[Optional(), NumberRange(min=1, max=MAX_AMOUNT)])
 
 
+@with_translations(Reward.TRANSLATED)
 class RewardForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])

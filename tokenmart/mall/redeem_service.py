@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from tokenmart.core import rawsql
+from tokenmart.core import content_i18n, rawsql
 from tokenmart.core.clock import utcnow
 from tokenmart.core.db import bump_capped_counter
 from tokenmart.core.metrics import REDEMPTIONS, count_outcomes
@@ -43,7 +43,8 @@ __all__ = ["GRANTS", "LimitReached", "OutOfStock", "RedeemResult", "RewardNotFou
 register_kind(
     "redemption",
     _l("Points mall redemption"),
-    lambda d: _("Redeemed: %(reward)s", reward=d.get("reward", "")),
+    lambda d: _("Redeemed: %(reward)s",
+                reward=content_i18n.from_snapshot(d.get("reward"), d.get("reward_tr"))),
 )
 
 
@@ -54,7 +55,7 @@ register_kind(
 # all three.
 _OPEN_REWARD = rawsql.SQL("""
     SELECT id, name, currency, price, tier_prices, stock, per_user_limit, grant_type,
-           coupon_template_id, coupon_pack_id, stock_buckets
+           coupon_template_id, coupon_pack_id, stock_buckets, translations
     FROM rewards
     WHERE id = :id AND active = :true
       AND (starts_at IS NULL OR starts_at <= :now) AND (ends_at IS NULL OR ends_at > :now)""")
@@ -125,6 +126,7 @@ class _OpenReward(NamedTuple):
     coupon_template_id: int | None
     coupon_pack_id: int | None
     stock_buckets: int
+    translations: Any
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,14 @@ def redeem_reward(
         )
     if reward.stock is not None and reward.stock <= 0:
         raise OutOfStock()  # fast refusal once sold out; the UPDATE below is the real guard
+    # The name as it is now, in every language it has: the wallet line reads in the
+    # reader's language and does not change if the reward is renamed later.
+    details = {"reward_id": reward.id, "reward": reward.name}
+    if reward.translations:
+        names = content_i18n.snapshot(
+            {"translations": rawsql.from_db_json(reward.translations)}, "name")
+        if names:
+            details["reward_tr"] = names
     price = member_price(user_id, reward.id, reward.currency,
                          tier_price(rawsql.from_db_json(reward.tier_prices), reward.price, tier),
                          record=True)
@@ -264,7 +274,7 @@ def redeem_reward(
         _count_redemption(reward.id, user_id, reward.per_user_limit)
     posted = ledger.transfer(
         "redemption", reward.currency, price, ledger.user(user_id), ledger.BURN,
-        actor_id=user_id, details={"reward_id": reward.id, "reward": reward.name},
+        actor_id=user_id, details=details,
         attribution=("reward", reward.id),
         atomic=False,  # any refusal rolls the whole request back (see module docstring)
     )

@@ -6,9 +6,10 @@ from typing import Any
 
 import marshmallow as ma
 
+from tokenmart.core.content_schemas import Translations
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.mall.images import reward_image_url
-from tokenmart.mall.models import GRANT_TYPES, REWARD_CURRENCIES, SHIPPING_STATES
+from tokenmart.mall.models import GRANT_TYPES, REWARD_CURRENCIES, SHIPPING_STATES, Reward
 
 TIERS = ("member", "silver", "gold", "platinum")
 
@@ -33,6 +34,7 @@ class RewardSchema(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     description = ma.fields.String()
+    translations = Translations(Reward.TRANSLATED, dump_only=True)
     image_url = ma.fields.String(metadata={"description": "the URL an admin gave, if any"})
     image = ma.fields.Method("_image", metadata={
         "description": "the picture to show (uploaded image, else image_url); null for none"})
@@ -107,6 +109,7 @@ def _positive(**kw: Any) -> ma.fields.Integer:
 class RewardCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    translations = Translations(Reward.TRANSLATED, load_default=dict)
     image_url = ma.fields.String(load_default="", validate=ma.validate.Length(max=500))
     currency = ma.fields.String(required=True, validate=ma.validate.OneOf(REWARD_CURRENCIES))
     price = _positive(required=True)
@@ -128,6 +131,7 @@ class RewardCreateSchema(ma.Schema):
 class RewardUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
     description = ma.fields.String(validate=ma.validate.Length(max=5000))
+    translations = Translations(Reward.TRANSLATED)
     image_url = ma.fields.String(validate=ma.validate.Length(max=500))
     price = _positive()
     stock = ma.fields.Integer(strict=True, allow_none=True,

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from tokenmart.accounts.auth import admin_page
 from tokenmart.core.clock import app_timezone
+from tokenmart.core.content_forms import fill_translations, translations_from_form
 from tokenmart.core.i18n import currency_amount
 from tokenmart.core.idempotency import claim_form_key, form_result, store_form_result
 from tokenmart.core.replicas import reads_replica
@@ -190,6 +191,7 @@ def _form_data(form: RewardForm) -> dict[str, Any]:
         "stock_buckets": form.stock_buckets.data or 1,
         "per_user_limit": form.per_user_limit.data, "starts_at": _utc(form.starts_at.data),
         "ends_at": _utc(form.ends_at.data), "active": bool(form.active.data),
+        "translations": translations_from_form(form),
     }
 
 
@@ -207,6 +209,9 @@ def _show_field_errors(form: RewardForm, err: DomainError) -> None:
         field = getattr(form, target, None)
         if field is not None:
             field.errors = [*field.errors, *messages]
+        else:
+            for message in messages:
+                flash(message, "error")
     if not fields:
         flash(err.message, "error")
 
@@ -275,6 +280,7 @@ def admin_edit_reward(reward_id: int) -> Any:
         for tier in TIER_FIELDS:
             getattr(form, f"price_{tier}").data = item.tier_prices.get(tier)
         form.starts_at.data, form.ends_at.data = _local(item.starts_at), _local(item.ends_at)
+        fill_translations(form, item.translations)
     if form.validate_on_submit():
         data = _form_data(form)
         if item.grant_type == "voucher_codes":
