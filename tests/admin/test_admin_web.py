@@ -262,6 +262,15 @@ def test_segment_grant_from_the_page_notifies_in_words(client: Any, api: Any,
     assert notifications.render(note) == "You received a coupon: “Welcome back”. It is in My coupons."
     with force_locale("zh_Hans"):
         assert notifications.render(note) == "你收到一张优惠券：“Welcome back”，已放入“我的优惠券”。"
+    # the coupon's name follows the admin's translation, read when the note is shown
+    from tokenmart.coupons.models import CouponTemplate
+
+    db.session.get(CouponTemplate, lively["template"]["id"]).translations = {
+        "zh_Hans": {"name": "欢迎回来"}}
+    db.session.commit()
+    with force_locale("zh_Hans"):
+        assert notifications.render(note) == "你收到一张优惠券：“欢迎回来”，已放入“我的优惠券”。"
+    assert "“Welcome back”" in notifications.render(note)
     inbox = api(farm0).get("/api/v1/notifications").get_json()
     assert "segment_coupon" not in str([item.get("text") for item in inbox["items"]])
 

@@ -192,3 +192,14 @@ def test_order_action_never_redirects_off_site(make_user: Any, make_listing: Any
     for back in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
         r = pages(seller).post(f"/orders/{oid}/cancel", data={"back": back})
         assert r.status_code == 302 and re.match(r"^/orders/\d+$", r.headers["Location"]), back
+
+
+def test_the_coupon_picker_names_coupons_in_the_readers_language(
+        make_user: Any, make_listing: Any, pages: Any, coupon_for: Any) -> None:
+    buyer = make_user("buyer", flower=100)
+    item = make_listing(make_user("seller"), price=30, handover="both")
+    coupon_for(buyer, translations={"zh_Hans": {"name": "包邮券"}})
+    zh = _soup(pages(buyer).get(f"/listings/{item['id']}?lang=zh_Hans"))
+    assert "包邮券" in _text(zh, "[data-testid=coupon-option]")
+    en = _soup(pages(buyer).get(f"/listings/{item['id']}?lang=en"))
+    assert "Free post" in _text(en, "[data-testid=coupon-option]")

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from tokenmart.accounts.models import User
 from tokenmart.admin import fraud, rfm
 from tokenmart.core.clock import app_timezone
+from tokenmart.core.content_i18n import localized
 from tokenmart.extensions import db
 from tokenmart.notifications import service as notifications
 
@@ -84,11 +85,15 @@ def coupon_templates() -> list[Any]:
 
 
 def coupon_template_name(template_id: int) -> str | None:
+    """The template's name in the reader's language (read when the notification is shown,
+    so it follows the admin's translations)."""
     from tokenmart.coupons.models import CouponTemplate
 
-    return db.session.execute(
-        sa.select(CouponTemplate.name).where(CouponTemplate.id == template_id)
-    ).scalar()
+    row = db.session.execute(
+        sa.select(CouponTemplate.name, CouponTemplate.translations)
+        .where(CouponTemplate.id == template_id)
+    ).first()
+    return localized(row.name, row.translations, "name") if row is not None else None
 
 
 def render_segment_coupon(params: dict[str, Any]) -> str:

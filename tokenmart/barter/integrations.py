@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tokenmart.clearing.periods import record_revenue as book_margin
+from tokenmart.core.content_i18n import local
 from tokenmart.coupons import coupon_service
 from tokenmart.coupons import service as coupons
 from tokenmart.earning.badges import award_badge_if_earned
@@ -59,7 +60,8 @@ def shipping_coupons(buyer_id: int, fee_cents: int, limit: int = 50) -> list[Cou
             continue
         if discount > 0:
             offers.append(CouponOffer(coupon.code, coupon_service.format_code(coupon.code),
-                                      coupon.template.name, discount, coupon.expires_at))
+                                      local(coupon.template, "name"), discount,
+                                      coupon.expires_at))
     return sorted(offers, key=lambda o: (-o.discount_cents, o.expires_at or NEVER))
 
 

@@ -19,6 +19,11 @@ from tokenmart.causes.forms import ActionForm, CauseForm, PayoutForm
 from tokenmart.causes.models import Cause
 from tokenmart.clearing.forms import to_cents
 from tokenmart.core.clock import app_timezone
+from tokenmart.core.content_forms import (
+    fill_translations,
+    translation_fields,
+    translations_from_form,
+)
 from tokenmart.core.i18n import currency_amount
 from tokenmart.core.idempotency import claim_form_key, store_form_result
 from tokenmart.errors import DomainError
@@ -44,7 +49,7 @@ def _utc(value: Any) -> Any:
 def _form_data(form: CauseForm) -> dict[str, Any]:
     return {"name": form.name.data, "description": form.description.data or "",
             "goal_coins": form.goal_coins.data, "starts_at": _utc(form.starts_at.data),
-            "ends_at": _utc(form.ends_at.data)}
+            "ends_at": _utc(form.ends_at.data), "translations": translations_from_form(form)}
 
 
 def _image_error(err: DomainError) -> str | None:
@@ -64,8 +69,18 @@ def _show_errors(form: CauseForm, err: DomainError) -> None:
     fields = err.details.get("fields") or {}
     if "ends_at" in fields:
         form.ends_at.errors = [*form.ends_at.errors, _("The end must come after the start.")]
+    elif "translations" in fields:
+        _show_translation_error(form, fields["translations"])
     else:
         flash(err.message, "error")
+
+
+def _show_translation_error(form: Any, messages: list[str]) -> None:
+    """The service's refusal of a translation, on the first filled translation field (so
+    the folded translations open on it) rather than a page-wide message."""
+    fields = [f for f, _lang in translation_fields(form)]
+    target = next((f for f in fields if f.data), fields[0])
+    target.errors = [*target.errors, *messages]
 
 
 def _apply_image(form: CauseForm, item: Cause) -> None:
@@ -113,6 +128,7 @@ def edit(cause_id: int) -> Any:
     form = CauseForm(obj=item)
     if request.method == "GET":
         form.starts_at.data, form.ends_at.data = _local(item.starts_at), _local(item.ends_at)
+        fill_translations(form, item.translations)
     if form.validate_on_submit():
         try:
             causes_service.update_cause(current_user.id, cause_id, _form_data(form))

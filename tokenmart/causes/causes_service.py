@@ -18,6 +18,7 @@ from tokenmart.audit import service as audit
 from tokenmart.causes.errors import CauseNotFound
 from tokenmart.causes.models import Cause, CausePayout, Donation
 from tokenmart.core.clock import utcnow
+from tokenmart.core.content_i18n import clean_translations
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.errors import ValidationError
 from tokenmart.extensions import db
@@ -54,19 +55,27 @@ def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
                               details={"fields": {"ends_at": ["Must be after starts_at."]}})
 
 
+def _translations(cause: Cause) -> dict[str, dict[str, str]]:
+    """A copy of the cause's translations (an audit row keeps them as they were)."""
+    return {locale: dict(texts) for locale, texts in (cause.translations or {}).items()}
+
+
 def _snapshot(cause: Cause) -> dict[str, Any]:
     return {"name": cause.name, "goal_coins": cause.goal_coins,
             "starts_at": cause.starts_at.isoformat() if cause.starts_at else None,
             "ends_at": cause.ends_at.isoformat() if cause.ends_at else None,
-            "closed": cause.closed_at is not None}
+            "closed": cause.closed_at is not None, "translations": _translations(cause)}
 
 
 def create_cause(actor_id: int | None, data: dict[str, Any]) -> Cause:
-    """A new cause with its coin, flower and credit accounts. Raises ValidationError."""
+    """A new cause with its coin, flower and credit accounts, and the optional
+    `translations` of its name and description. Raises ValidationError."""
     _check_window(data.get("starts_at"), data.get("ends_at"))
+    translations = clean_translations(data.get("translations"), Cause.TRANSLATED)
     cause = Cause(name=data["name"].strip(), description=(data.get("description") or "").strip(),
                   goal_coins=data.get("goal_coins"), starts_at=data.get("starts_at"),
-                  ends_at=data.get("ends_at"), created_by=actor_id, created_at=utcnow())
+                  ends_at=data.get("ends_at"), translations=translations, created_by=actor_id,
+                  created_at=utcnow())
     if not cause.name:
         raise ValidationError(details={"fields": {"name": ["Required."]}})
     db.session.add(cause)
@@ -81,9 +90,12 @@ def create_cause(actor_id: int | None, data: dict[str, Any]) -> Cause:
 
 
 def update_cause(actor_id: int | None, cause_id: int, data: dict[str, Any]) -> Cause:
-    """Change the given fields of a cause (absent keys stay). Raises NotFound, 422."""
+    """Change the given fields of a cause (absent keys stay; `translations`, when given,
+    replaces all of them). Raises NotFound, 422."""
     cause = get_cause(cause_id)
     before = _snapshot(cause)
+    if "translations" in data:
+        cause.translations = clean_translations(data["translations"], Cause.TRANSLATED)
     for key in EDITABLE:
         if key in data:
             setattr(cause, key, data[key].strip() if key == "name" else data[key])
@@ -204,8 +216,10 @@ def progress_percent(cause: Cause, totals: Totals) -> int | None:
 
 
 def as_dict(cause: Cause, totals: Totals) -> dict[str, Any]:
-    """The contract's cause object: {id, name, description, goal_coins, raised, donors, status}."""
+    """The contract's cause object: {id, name, description, goal_coins, raised, donors, status,
+    translations}; name and description as entered, their translations beside them."""
     return {"id": cause.id, "name": cause.name, "description": cause.description,
+            "translations": _translations(cause),
             "goal_coins": cause.goal_coins, "raised": {"coin": totals.coin,
                                                        "flower": totals.flower},
             "donors": totals.donors, "status": cause_status(cause),

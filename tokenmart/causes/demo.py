@@ -1,4 +1,5 @@
-"""Demo causes: two causes with pictures (one in Chinese), gifts of coins and flowers
+"""Demo causes: two causes with pictures (one entered in English, one in Chinese, each
+translated into the other language), gifts of coins and flowers
 from several demo users (some showing their names), and one pledge, which the clearing
 demo (it runs next) applies to the past periods, so the pages look alive."""
 
@@ -16,9 +17,17 @@ CAUSES = [
     {"name": "Trees for the Loess Plateau",
      "description": "Every 1,000 coins plants a sapling on the eroded hills of Shaanxi. "
                     "The organisation reports each planting season.",
+     "translations": {"zh_Hans": {
+         "name": "黄土高原种树",
+         "description": "每 1,000 金币在陕西水土流失的山坡上种下一棵树苗。"
+                        "机构每个种植季报告一次进展。"}},
      "goal_coins": 5000, "picture": ("#e8f5e9", "#2e7d32", "triangle")},
     {"name": "山区儿童图书角",
      "description": "为云南山区小学添置图书角：每 500 金币可买一本新书。",
+     "translations": {"en": {
+         "name": "Reading corners for mountain schools",
+         "description": "Reading corners for village schools in the mountains of Yunnan: "
+                        "every 500 coins buys a new book."}},
      "goal_coins": 3000, "picture": ("#fff3e0", "#ef6c00", "square")},
 ]
 #: (user, cause index, currency, amount, show name)

@@ -20,7 +20,9 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from tokenmart.causes.causes_service import MAX_AMOUNT
 from tokenmart.causes.labels import DONATION_CURRENCY
+from tokenmart.causes.models import Cause
 from tokenmart.clearing.forms import AmountRange, MoneyField, whole_cents
+from tokenmart.core.content_forms import with_translations
 from tokenmart.core.forms import BaseForm
 
 
@@ -39,6 +41,7 @@ class PledgeForm(BaseForm):
                            validators=[InputRequired(), NumberRange(min=0, max=100)])
 
 
+@with_translations(Cause.TRANSLATED)
 class CauseForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])

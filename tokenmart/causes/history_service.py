@@ -17,7 +17,7 @@ moves `updated_at`); otherwise it is unknown.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from tokenmart.causes.models import Cause, Donation, Pledge
 from tokenmart.clearing import engine
+from tokenmart.core.content_i18n import from_snapshot, snapshot
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.extensions import db
 from tokenmart.ledger.models import Account, Entry, LedgerTransaction
@@ -39,7 +40,8 @@ class GivingItem:
 
     `amount` is positive: whole coins or flowers for a donation, CNY cents of credit for
     a pledge. `cause_id`/`cause_name` are None only for a pledge whose cause can no longer
-    be told apart (see the module docstring).
+    be told apart (see the module docstring). `cause_name` is as entered; pages show
+    `local_cause_name`, the reader's language's.
     """
 
     kind: str
@@ -50,6 +52,15 @@ class GivingItem:
     currency: str
     amount: int
     created_at: datetime
+    #: the cause's name per locale ({"zh_Hans": ...}), as `content_i18n.snapshot` gives it
+    cause_name_translations: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def local_cause_name(self) -> str | None:
+        """The cause's name in the reader's language, else as entered."""
+        if self.cause_name is None:
+            return None
+        return from_snapshot(self.cause_name, self.cause_name_translations)
 
 
 def _giving_rows(user_id: int) -> Any:
@@ -89,10 +100,11 @@ def giving_of(user_id: int, cursor: str | None, limit: int) -> Page:
     items = []
     for row in page.items:
         cause_id = row.cause_id if row.kind == "donation" else pledge_causes.get(row.id)
+        name, translations = names.get(cause_id, (None, {})) if cause_id else (None, {})
         items.append(GivingItem(
             kind=row.kind, transaction_id=int(row.id), donation_id=row.donation_id,
-            cause_id=cause_id, cause_name=names.get(cause_id) if cause_id else None,
-            currency=row.currency, amount=int(row.amount), created_at=row.created_at))
+            cause_id=cause_id, cause_name=name, currency=row.currency, amount=int(row.amount),
+            created_at=row.created_at, cause_name_translations=translations))
     return Page(items=items, next_cursor=page.next_cursor)
 
 
@@ -138,8 +150,9 @@ def _pledge_causes(user_id: int, rows: list[Any]) -> dict[int, int | None]:
     return found
 
 
-def _cause_names(ids: set[int]) -> dict[int, str]:
+def _cause_names(ids: set[int]) -> dict[int, tuple[str, dict[str, str]]]:
+    """cause id -> (its name as entered, its name per locale)."""
     if not ids:
         return {}
-    rows = db.session.execute(sa.select(Cause.id, Cause.name).where(Cause.id.in_(ids)))
-    return {cause_id: name for cause_id, name in rows}
+    causes = db.session.execute(sa.select(Cause).where(Cause.id.in_(ids))).scalars()
+    return {cause.id: (cause.name, snapshot(cause, "name")) for cause in causes}

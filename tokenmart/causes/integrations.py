@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from tokenmart.causes import clearing_hooks  # noqa: F401 - registers with the clearing
 from tokenmart.causes.models import Cause
+from tokenmart.core.content_i18n import from_snapshot
 from tokenmart.earning.badges import BadgeRule, register_badge
 from tokenmart.extensions import db
 from tokenmart.ledger.kinds import register_kind
@@ -22,7 +23,10 @@ register_badge(BadgeRule("donor", "donation", _l("Donor"), _l("Give to a cause."
 
 
 def _describe_donation(details: dict[str, Any]) -> str:
-    return _("Gift to %(cause)s", cause=details.get("cause", ""))
+    """The cause's name as it was when given, in the reader's language when the donation
+    kept one (`cause_tr`; older rows have only the entered name)."""
+    return _("Gift to %(cause)s",
+             cause=from_snapshot(details.get("cause"), details.get("cause_tr")))
 
 
 register_kind("donation", _l("Gift to a cause"), _describe_donation)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from tokenmart.causes.causes_service import MAX_AMOUNT
-from tokenmart.causes.models import DONATION_CURRENCIES
+from tokenmart.causes.models import DONATION_CURRENCIES, Cause
+from tokenmart.core.content_schemas import Translations
 
 _amount = ma.validate.Range(min=1, max=MAX_AMOUNT)
 _when = {"default_timezone": None, "load_default": None, "allow_none": True}
@@ -18,8 +19,9 @@ class RaisedSchema(ma.Schema):
 
 class CauseSchema(ma.Schema):
     id = ma.fields.Integer()
-    name = ma.fields.String()
+    name = ma.fields.String(metadata={"description": "as entered; see translations"})
     description = ma.fields.String()
+    translations = Translations(Cause.TRANSLATED, dump_only=True)
     goal_coins = ma.fields.Integer(allow_none=True, metadata={"description": "null: no goal"})
     raised = ma.fields.Nested(RaisedSchema, metadata={"description": "donations per currency"})
     donors = ma.fields.Integer(metadata={"description": "distinct users who gave"})
@@ -86,6 +88,7 @@ class PledgeSchema(ma.Schema):
 class CauseCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    translations = Translations(Cause.TRANSLATED, load_default=dict)
     goal_coins = ma.fields.Integer(strict=True, load_default=None, allow_none=True,
                                    validate=_amount)
     starts_at = ma.fields.AwareDateTime(**_when)
@@ -95,6 +98,7 @@ class CauseCreateSchema(ma.Schema):
 class CauseUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=120))
     description = ma.fields.String(validate=ma.validate.Length(max=5000))
+    translations = Translations(Cause.TRANSLATED)
     goal_coins = ma.fields.Integer(strict=True, allow_none=True, validate=_amount)
     starts_at = ma.fields.AwareDateTime(default_timezone=None, allow_none=True)
     ends_at = ma.fields.AwareDateTime(default_timezone=None, allow_none=True)

@@ -144,7 +144,7 @@ def donate(cause_id: int) -> Any:
     store_form_result(record_id, giving_service.donation_dict(donation))
     db.session.commit()
     flash(_("Thank you! You gave %(amount)s to %(cause)s.",
-            amount=currency_amount(donation.amount, donation.currency), cause=item.name),
+            amount=currency_amount(donation.amount, donation.currency), cause=item.local("name")),
           "success")
     return redirect(url_for("causes.cause", cause_id=cause_id))
 
@@ -167,5 +167,5 @@ def pledge(cause_id: int) -> Any:
         flash(_("Your pledge is removed."), "success")
     else:
         flash(_("From the next clearing, %(percent)s%% of your credits go to %(cause)s.",
-                percent=result.percent, cause=item.name), "success")
+                percent=result.percent, cause=item.local("name")), "success")
     return redirect(url_for("causes.cause", cause_id=cause_id))

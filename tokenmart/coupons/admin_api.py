@@ -16,10 +16,12 @@ from tokenmart.coupons import templates_service as catalog
 from tokenmart.coupons.schemas import (
     CampaignPageSchema,
     CampaignSchema,
+    CampaignUpdateSchema,
     CouponGrantSchema,
     CouponListSchema,
     CouponPackPageSchema,
     CouponPackSchema,
+    CouponPackUpdateSchema,
     CouponSchema,
     CouponTemplatePageSchema,
     CouponTemplateSchema,
@@ -58,7 +60,7 @@ def list_templates(args: dict[str, Any]) -> Any:
 @admin_blp.arguments(CouponTemplateUpdateSchema)
 @admin_blp.response(200, CouponTemplateSchema)
 def update_template(data: dict[str, Any], template_id: int) -> Any:
-    """Change a template (name, stock, limit, claimable, active, end)"""
+    """Change a template (name, translations, stock, limit, claimable, active, end)"""
     template = catalog.update_template(template_id, actor_id=current_api_user().id, **data)
     db.session.commit()
     return template
@@ -97,6 +99,17 @@ def create_pack(data: dict[str, Any]) -> Any:
 def list_packs(args: dict[str, Any]) -> Any:
     """All coupon packs, newest first"""
     return catalog.list_packs(args["cursor"], args["limit"])
+
+
+@admin_blp.route("/coupon-packs/<int:pack_id>", methods=["PATCH"])
+@admin_required_api
+@admin_blp.arguments(CouponPackUpdateSchema)
+@admin_blp.response(200, CouponPackSchema)
+def update_pack(data: dict[str, Any], pack_id: int) -> Any:
+    """Change a pack (name, translations, claimable, active); its templates stay"""
+    pack = catalog.update_pack(pack_id, actor_id=current_api_user().id, **data)
+    db.session.commit()
+    return pack
 
 
 @admin_blp.route("/coupon-packs/<int:pack_id>/grants", methods=["POST"])
@@ -142,3 +155,14 @@ def create_campaign(data: dict[str, Any]) -> Any:
 def list_campaigns(args: dict[str, Any]) -> Any:
     """All campaigns, newest first"""
     return campaigns.list_campaigns(args["cursor"], args["limit"])
+
+
+@admin_blp.route("/campaigns/<int:campaign_id>", methods=["PATCH"])
+@admin_required_api
+@admin_blp.arguments(CampaignUpdateSchema)
+@admin_blp.response(200, CampaignSchema)
+def update_campaign(data: dict[str, Any], campaign_id: int) -> Any:
+    """Change a campaign (title, description, translations, active); drives keep theirs"""
+    campaign = campaigns.update_campaign(campaign_id, actor_id=current_api_user().id, **data)
+    db.session.commit()
+    return campaign

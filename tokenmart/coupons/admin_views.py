@@ -1,21 +1,35 @@
-"""Minimal admin back-office pages: coupon templates, packs and campaigns."""
+"""Minimal admin back-office pages: coupon templates, packs and campaigns.
+
+Each catalog page has a New form and one Edit form per row, all with the translation
+fields of the row's name (and a campaign's description); the list shows the names as
+entered, the way the admin typed them.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import Field
 from wtforms.fields.choices import SelectChoice
 
 from tokenmart.accounts.auth import admin_page
+from tokenmart.config import LANGUAGES
+from tokenmart.core.content_forms import (
+    fill_translations,
+    translation_fields,
+    translations_from_form,
+)
 from tokenmart.coupons import campaigns_service as campaigns
 from tokenmart.coupons import templates_service as catalog
 from tokenmart.coupons.forms import (
     CampaignEditForm,
     CampaignForm,
+    PackEditForm,
     PackForm,
     TemplateEditForm,
     TemplateForm,
@@ -35,9 +49,34 @@ def _form_error(form: Any, err: DomainError) -> None:
     db.session.rollback()
     fields = err.details.get("fields") or {}
     for name, messages in fields.items():
-        if hasattr(form, name):
-            getattr(form, name).errors = [*getattr(form, name).errors, *messages]
+        for message in messages:
+            for target in _error_fields(form, name, message):
+                target.errors = [*target.errors, message]
     flash(err.message, "error")
+
+
+def _error_fields(form: Any, name: str, message: str) -> list[Field]:
+    """Where a service's error about `name` shows: that field, or for "translations" the
+    translation field the message names ("The zh_Hans name is longer ..."), else the
+    first one, so the folded translations open on it."""
+    if name != "translations":
+        return [getattr(form, name)] if hasattr(form, name) else []
+    if not hasattr(form, "TRANSLATED"):
+        return []
+    named = [form[f"tr_{locale}_{field}"] for locale in LANGUAGES for field in form.TRANSLATED
+             if re.search(rf"\b{locale} {field}\b", message)]
+    return named or [translation_fields(form)[0][0]]
+
+
+def _edit_form(form: Any, prefix: str, obj: Any = None) -> Any:
+    """A row's Edit form: its translation fields get ids of their own (`t5-tr_en_name`),
+    since every row's form has them; opened for editing (`obj`), they show the stored
+    translations."""
+    if obj is not None:
+        fill_translations(form, obj.translations)
+    for field, _lang in translation_fields(form):
+        field.id = f"{prefix}-{field.name}"
+    return form
 
 
 def _templates_page(form: TemplateForm, editing: dict[int, TemplateEditForm] | None = None,
@@ -45,7 +84,8 @@ def _templates_page(form: TemplateForm, editing: dict[int, TemplateEditForm] | N
     """The catalog with the New template form and one Edit form per row; `editing` holds
     a row's submitted form (input and errors kept) after a refused edit."""
     rows = _all(CouponTemplate)
-    forms = {t.id: TemplateEditForm(formdata=None, obj=t) for t in rows}
+    forms = {t.id: _edit_form(TemplateEditForm(formdata=None, obj=t), f"t{t.id}", t)
+             for t in rows}
     forms.update(editing or {})
     return render_template("coupons/admin_templates.html", form=form, rows=rows,
                            edit_forms=forms, editing=set(editing or ())), status
@@ -63,6 +103,7 @@ def templates() -> Any:
                 valid_days=form.valid_days.data, total_quantity=form.total_quantity.data,
                 per_user_limit=form.per_user_limit.data, min_tier=form.min_tier.data or None,
                 new_users_only=form.new_users_only.data, claimable=form.claimable.data,
+                translations=translations_from_form(form),
             )
         except DomainError as err:
             _form_error(form, err)
@@ -77,23 +118,40 @@ def _template_choices() -> list[SelectChoice]:
     return [SelectChoice(t.id, f"#{t.id} {t.name}") for t in _all(CouponTemplate) if t.active]
 
 
+def _pack_form(**kwargs: Any) -> PackForm:
+    form = PackForm(**kwargs)
+    form.template_ids.choices = _template_choices()
+    return form
+
+
+def _packs_page(form: PackForm, editing: dict[int, PackEditForm] | None = None,
+                status: int = 200) -> Any:
+    """The packs with the New pack form and one Edit form per row (see _templates_page)."""
+    rows = _all(CouponPack)
+    forms = {p.id: _edit_form(PackEditForm(formdata=None, obj=p), f"p{p.id}", p)
+             for p in rows}
+    forms.update(editing or {})
+    return render_template("coupons/admin_packs.html", form=form, rows=rows,
+                           edit_forms=forms, editing=set(editing or ())), status
+
+
 @admin_bp.route("/packs", methods=["GET", "POST"])
 @admin_page
 def packs() -> Any:
-    form = PackForm()
-    form.template_ids.choices = _template_choices()
+    form = _pack_form()
     if form.validate_on_submit():
         try:
             catalog.create_pack(actor_id=current_user.id, name=form.name.data,
                                 claimable=form.claimable.data,
-                                items=[{"template_id": t} for t in form.template_ids.data])
+                                items=[{"template_id": t} for t in form.template_ids.data],
+                                translations=translations_from_form(form))
         except DomainError as err:
             _form_error(form, err)
         else:
             db.session.commit()
             flash(_("Pack created."), "success")
             return redirect(url_for("coupons_admin.packs"))
-    return render_template("coupons/admin_packs.html", form=form, rows=_all(CouponPack))
+    return _packs_page(form, status=422 if form.errors else 200)
 
 
 def _campaign_form(**kwargs: Any) -> CampaignForm:
@@ -109,7 +167,8 @@ def _campaigns_page(form: CampaignForm, editing: dict[int, CampaignEditForm] | N
     """The campaigns with the New campaign form and one Edit form per row (see
     _templates_page)."""
     rows = _all(Campaign)
-    forms = {c.id: CampaignEditForm(formdata=None, obj=c) for c in rows}
+    forms = {c.id: _edit_form(CampaignEditForm(formdata=None, obj=c), f"c{c.id}", c)
+             for c in rows}
     forms.update(editing or {})
     return render_template("coupons/admin_campaigns.html", form=form, rows=rows,
                            edit_forms=forms, editing=set(editing or ())), status
@@ -129,6 +188,7 @@ def campaigns_admin() -> Any:
                 assist_template_id=form.assist_template_id.data or None,
                 drives_per_day=form.drives_per_day.data,
                 assists_per_day=form.assists_per_day.data,
+                translations=translations_from_form(form),
             )
         except DomainError as err:
             _form_error(form, err)
@@ -170,37 +230,59 @@ def toggle(kind: str, item_id: int, switch: str) -> Any:
 @admin_bp.post("/templates/<int:template_id>/edit")
 @admin_page
 def edit_template(template_id: int) -> Any:
-    """Rename a template or change its stock, per-user limit and claimability."""
+    """Rename a template (and its translations) or change its stock, per-user limit and
+    claimability."""
     form = TemplateEditForm()
     if form.validate_on_submit():
         try:
             catalog.update_template(
                 template_id, actor_id=current_user.id, name=form.name.data.strip(),
                 total_quantity=form.total_quantity.data, per_user_limit=form.per_user_limit.data,
-                claimable=form.claimable.data)
+                claimable=form.claimable.data, translations=translations_from_form(form))
         except DomainError as err:
             _form_error(form, err)
         else:
             db.session.commit()
             flash(_("Template saved."), "success")
             return redirect(url_for("coupons_admin.templates"))
-    return _templates_page(TemplateForm(formdata=None), {template_id: form}, 422)
+    return _templates_page(TemplateForm(formdata=None),
+                           {template_id: _edit_form(form, f"t{template_id}")}, 422)
+
+
+@admin_bp.post("/packs/<int:pack_id>/edit")
+@admin_page
+def edit_pack(pack_id: int) -> Any:
+    """Rename a pack and its translations."""
+    form = PackEditForm()
+    if form.validate_on_submit():
+        try:
+            catalog.update_pack(pack_id, actor_id=current_user.id, name=form.name.data,
+                                translations=translations_from_form(form))
+        except DomainError as err:
+            _form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Pack saved."), "success")
+            return redirect(url_for("coupons_admin.packs"))
+    return _packs_page(_pack_form(formdata=None), {pack_id: _edit_form(form, f"p{pack_id}")}, 422)
 
 
 @admin_bp.post("/campaigns/<int:campaign_id>/edit")
 @admin_page
 def edit_campaign(campaign_id: int) -> Any:
-    """Change a campaign's title and description."""
+    """Change a campaign's title and description, and their translations."""
     form = CampaignEditForm()
     if form.validate_on_submit():
         try:
             campaigns.update_campaign(campaign_id, actor_id=current_user.id,
                                       title=form.title.data,
-                                      description=form.description.data or "")
+                                      description=form.description.data or "",
+                                      translations=translations_from_form(form))
         except DomainError as err:
             _form_error(form, err)
         else:
             db.session.commit()
             flash(_("Campaign saved."), "success")
             return redirect(url_for("coupons_admin.campaigns_admin"))
-    return _campaigns_page(_campaign_form(formdata=None), {campaign_id: form}, 422)
+    return _campaigns_page(_campaign_form(formdata=None),
+                           {campaign_id: _edit_form(form, f"c{campaign_id}")}, 422)

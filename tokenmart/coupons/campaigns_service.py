@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from tokenmart.accounts.models import User
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import local_today, utcnow
+from tokenmart.core.content_i18n import clean_translations, snapshot
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.coupons import counters
 from tokenmart.coupons.coupon_service import get_template, issue_coupon
@@ -62,8 +63,11 @@ def create_campaign(
     assists_per_day: int = 3,
     description: str = "",
     active: bool = True,
+    translations: Any = None,
 ) -> Campaign:
-    """An admin creates a campaign (audited); 404 unknown template, 422 bad numbers."""
+    """An admin creates a campaign (audited); 404 unknown template, 422 bad numbers or a
+    wrong translation of the title or description."""
+    cleaned = clean_translations(translations, Campaign.TRANSLATED)
     get_template(template_id)
     if assist_template_id is not None:
         get_template(assist_template_id)
@@ -81,13 +85,13 @@ def create_campaign(
         required_assists=required_assists, drive_hours=drive_hours,
         assist_reward_coins=assist_reward_coins, assist_template_id=assist_template_id,
         starts_at=starts_at, ends_at=ends_at, drives_per_day=drives_per_day,
-        assists_per_day=assists_per_day, active=active,
+        assists_per_day=assists_per_day, active=active, translations=cleaned,
     )
     db.session.add(campaign)
     db.session.flush()
     audit.record(actor_id, "campaign.create", "campaign", campaign.id,
                  after={"title": title, "template_id": template_id,
-                        "required_assists": required_assists})
+                        "required_assists": required_assists, "translations": cleaned})
     return campaign
 
 
@@ -288,7 +292,9 @@ def _pay_coins(campaign: Campaign, drive: Drive, assister_id: int) -> int:
         ledger.transfer(
             "assist", "coin", coins, ledger.MINT, ledger.user(assister_id),
             idempotency_key=f"assist:{drive.id}:{assister_id}", actor_id=assister_id,
-            details={"drive": drive.code, "campaign": campaign.title},
+            # the title as it was, in every language (read back by service._describe_assist)
+            details={"drive": drive.code, "campaign": campaign.title,
+                     "campaign_tr": snapshot(campaign, "title")},
             attribution=("campaign", campaign.id),
         )
         recompute_tier(assister_id)
@@ -301,7 +307,8 @@ def _pay_coins(campaign: Campaign, drive: Drive, assister_id: int) -> int:
 
 def _notify_owner(drive: Drive, assist: Assist, completed: bool) -> None:
     params = {"helper": assist.assister.username, "progress": drive.progress,
-              "required": drive.required, "title": drive.campaign.title}
+              "required": drive.required, "title": drive.campaign.title,
+              "title_tr": snapshot(drive.campaign, "title")}
     link = f"/d/{drive.code}"
     notifications.notify(drive.owner_id, "drive_assisted", params, link=link)
     if completed:
@@ -322,11 +329,14 @@ def recent_drives(owner_id: int, limit: int = 10) -> list[Drive]:
 
 
 def update_campaign(campaign_id: int, *, actor_id: int | None, title: str | None = None,
-                    description: str | None = None, active: bool | None = None) -> Campaign:
-    """Edit a campaign's words, or pause / resume it (running drives keep their deadline)."""
+                    description: str | None = None, active: bool | None = None,
+                    translations: Any = None) -> Campaign:
+    """Edit a campaign's words (given translations replace the stored ones), or pause /
+    resume it (running drives keep their deadline). 404 unknown, 422 a blank or too long
+    title or a wrong translation."""
     campaign = get_campaign(campaign_id)
     before = {"title": campaign.title, "description": campaign.description,
-              "active": campaign.active}
+              "active": campaign.active, "translations": campaign.translations}
     if title is not None:
         if not title.strip() or len(title.strip()) > 120:
             raise _invalid("title", "1-120 characters.")
@@ -335,8 +345,10 @@ def update_campaign(campaign_id: int, *, actor_id: int | None, title: str | None
         campaign.description = description.strip()[:1000]
     if active is not None:
         campaign.active = active
+    if translations is not None:
+        campaign.translations = clean_translations(translations, Campaign.TRANSLATED)
     db.session.flush()
     audit.record(actor_id, "campaign.update", "campaign", campaign.id, before=before,
                  after={"title": campaign.title, "description": campaign.description,
-                        "active": campaign.active})
+                        "active": campaign.active, "translations": campaign.translations})
     return campaign

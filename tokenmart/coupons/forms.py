@@ -1,4 +1,8 @@
-"""Web forms of the coupons domain (CSRF-protected by Flask-WTF)."""
+"""Web forms of the coupons domain (CSRF-protected by Flask-WTF).
+
+The catalog's forms carry the translation fields of their model's names
+(core.content_forms), shown folded by the `translations` macro of _macros.html.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +23,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from tokenmart.core.content_forms import with_translations
 from tokenmart.core.forms import INT_MAX, BaseForm
 from tokenmart.core.labels import label
 from tokenmart.coupons.labels import COUPON_KIND
-from tokenmart.coupons.models import KINDS, TIERS
+from tokenmart.coupons.models import KINDS, TIERS, Campaign, CouponPack, CouponTemplate
 
 
 class ActionForm(BaseForm):
@@ -51,6 +56,7 @@ def tier_choices() -> list[SelectChoice]:
             *[SelectChoice(t, LazyString(label, t, "tier")) for t in TIERS]]
 
 
+@with_translations(CouponTemplate.TRANSLATED)
 class TemplateForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     kind = SelectField(_l("Kind"), choices=KIND_CHOICES)
@@ -69,6 +75,7 @@ class TemplateForm(BaseForm):
     claimable = BooleanField(_l("Users may claim it directly"))
 
 
+@with_translations(CouponTemplate.TRANSLATED)
 class TemplateEditForm(BaseForm):
     """The catalog row's Edit: what may change once coupons exist (not kind or value).
 
@@ -84,6 +91,7 @@ class TemplateEditForm(BaseForm):
     claimable = BooleanField(_l("Users may claim it"))
 
 
+@with_translations(Campaign.TRANSLATED)
 class CampaignEditForm(BaseForm):
     """The campaign row's Edit: its words (numbers stay as the drives were promised)."""
 
@@ -91,6 +99,7 @@ class CampaignEditForm(BaseForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])
 
 
+@with_translations(CouponPack.TRANSLATED)
 class PackForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     template_ids = SelectMultipleField(_l("Templates"), coerce=int,
@@ -98,6 +107,14 @@ class PackForm(BaseForm):
     claimable = BooleanField(_l("Users may claim it directly"))
 
 
+@with_translations(CouponPack.TRANSLATED)
+class PackEditForm(BaseForm):
+    """The pack row's Edit: its name (the templates in it stay as they were promised)."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+
+
+@with_translations(Campaign.TRANSLATED)
 class CampaignForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000)])

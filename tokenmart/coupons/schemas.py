@@ -1,4 +1,8 @@
-"""Request and response shapes of the coupons and campaigns API."""
+"""Request and response shapes of the coupons and campaigns API.
+
+Templates, packs and campaigns carry `translations` (core.content_schemas): optional
+when created (empty), replaced when given to an update, always in what is read back.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from datetime import UTC
 
 import marshmallow as ma
 
-from tokenmart.coupons.models import KINDS, TIERS
+from tokenmart.core.content_schemas import Translations
+from tokenmart.coupons.models import KINDS, TIERS, Campaign, CouponPack, CouponTemplate
 
 V = ma.validate
 
@@ -53,6 +58,7 @@ class CouponRedeemResultSchema(ma.Schema):
 class CouponTemplateSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=V.Length(min=1, max=80))
+    translations = Translations(CouponTemplate.TRANSLATED, load_default=dict)
     kind = ma.fields.String(required=True, validate=V.OneOf(KINDS))
     value = ma.fields.Integer(load_default=0, validate=V.Range(min=0, max=10**8),
                               metadata={"description": "cents (amount_off) or percent"})
@@ -73,6 +79,7 @@ class CouponTemplateSchema(ma.Schema):
 
 class CouponTemplateUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=V.Length(min=1, max=80))
+    translations = Translations(CouponTemplate.TRANSLATED)
     total_quantity = ma.fields.Integer(allow_none=True, validate=V.Range(min=1, max=10**8))
     per_user_limit = ma.fields.Integer(validate=V.Range(min=1, max=1000))
     claimable = ma.fields.Boolean()
@@ -93,10 +100,18 @@ class CouponPackItemSchema(ma.Schema):
 class CouponPackSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=V.Length(min=1, max=80))
+    translations = Translations(CouponPack.TRANSLATED, load_default=dict)
     items = ma.fields.List(ma.fields.Nested(CouponPackItemSchema), required=True,
                            validate=V.Length(min=1, max=20))
     claimable = ma.fields.Boolean(load_default=False)
     per_user_limit = ma.fields.Integer(load_default=1, validate=V.Range(min=1, max=1000))
+
+
+class CouponPackUpdateSchema(ma.Schema):
+    name = ma.fields.String(validate=V.Length(min=1, max=80))
+    translations = Translations(CouponPack.TRANSLATED)
+    claimable = ma.fields.Boolean()
+    active = ma.fields.Boolean()
 
 
 class CouponPackPageSchema(ma.Schema):
@@ -112,6 +127,7 @@ class CampaignSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     title = ma.fields.String(required=True, validate=V.Length(min=1, max=120))
     description = ma.fields.String(load_default="", validate=V.Length(max=1000))
+    translations = Translations(Campaign.TRANSLATED, load_default=dict)
     template_id = ma.fields.Integer(required=True)
     required_assists = ma.fields.Integer(load_default=3, validate=V.Range(min=1, max=100))
     drive_hours = ma.fields.Integer(load_default=24, validate=V.Range(min=1, max=24 * 90))
@@ -122,6 +138,13 @@ class CampaignSchema(ma.Schema):
     drives_per_day = ma.fields.Integer(load_default=1, validate=V.Range(min=1, max=100))
     assists_per_day = ma.fields.Integer(load_default=3, validate=V.Range(min=1, max=100))
     active = ma.fields.Boolean(load_default=True)
+
+
+class CampaignUpdateSchema(ma.Schema):
+    title = ma.fields.String(validate=V.Length(min=1, max=120))
+    description = ma.fields.String(validate=V.Length(max=1000))
+    translations = Translations(Campaign.TRANSLATED)
+    active = ma.fields.Boolean()
 
 
 class CampaignPageSchema(ma.Schema):

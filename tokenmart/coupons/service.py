@@ -21,6 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from tokenmart.core.content_i18n import from_snapshot
 from tokenmart.coupons import (
     checks,  # noqa: F401 - registers ledger verify checks
     sharing,  # noqa: F401 - campaigns and drives become shareable
@@ -68,19 +69,26 @@ def coupon_json(coupon: Coupon) -> dict[str, Any]:
 
 
 def _describe_assist(details: dict[str, Any]) -> str:
-    campaign = details.get("campaign")
+    """The campaign's title in the reader's language as it was then (rows written before
+    translations existed have no "campaign_tr" and show the title as entered)."""
+    campaign = from_snapshot(details.get("campaign"), details.get("campaign_tr"))
     return _("Helped a friend: %(title)s", title=campaign) if campaign else _("Helped a friend")
+
+
+def _title(params: dict[str, Any]) -> str:
+    """A drive notification's campaign title in the reader's language (see _describe_assist)."""
+    return from_snapshot(params.get("title"), params.get("title_tr"))
 
 
 register_kind("assist", _l("Helped a friend"), _describe_assist)
 register_renderer(
     "drive_assisted",
     lambda p: _("%(helper)s helped your drive \"%(title)s\" (%(progress)s of %(required)s)",
-                helper=p.get("helper"), title=p.get("title"), progress=p.get("progress"),
+                helper=p.get("helper"), title=_title(p), progress=p.get("progress"),
                 required=p.get("required")),
 )
 register_renderer(
     "drive_completed",
     lambda p: _("Your friends unlocked \"%(title)s\": the coupon is in My coupons",
-                title=p.get("title")),
+                title=_title(p)),
 )

@@ -1,6 +1,7 @@
 """Admin catalog: create and change coupon templates and packs, grant coupons by hand.
 
-All changes are audited; functions only flush.
+All changes are audited (translations too); functions only flush. Names may carry
+translations (core.content_i18n), cleaned by `clean_translations`: a bad one is a 422.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tokenmart.audit import service as audit
+from tokenmart.core.content_i18n import clean_translations
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.coupons.coupon_service import get_pack, get_template, issue_coupon, issue_pack
 from tokenmart.coupons.models import (
@@ -27,6 +29,7 @@ from tokenmart.extensions import db
 TEMPLATE_FIELDS = (
     "name", "kind", "value", "min_spend_cents", "valid_days", "starts_at", "ends_at",
     "total_quantity", "per_user_limit", "claimable", "min_tier", "new_users_only", "active",
+    "translations",
 )
 
 
@@ -35,7 +38,10 @@ def _invalid(field: str, message: str) -> ValidationError:
 
 
 def validate_template(data: dict[str, Any]) -> dict[str, Any]:
-    """Check a template's fields together; returns them normalized. 422 naming the field."""
+    """Check a template's fields together; returns them normalized. 422 naming the field
+    (translations: as clean_translations says)."""
+    data["translations"] = clean_translations(data.get("translations"),
+                                              CouponTemplate.TRANSLATED)
     kind = data.get("kind")
     if kind not in KINDS:
         raise _invalid("kind", f"One of {', '.join(KINDS)}.")
@@ -66,6 +72,7 @@ def _snapshot(template: CouponTemplate) -> dict[str, Any]:
 
 
 def create_template(*, actor_id: int | None, **data: Any) -> CouponTemplate:
+    """A new template (audited); 422 naming the field when one is wrong."""
     data = validate_template({k: v for k, v in data.items() if k in TEMPLATE_FIELDS})
     data.setdefault("min_spend_cents", 0)
     if data.get("per_user_limit") is None:
@@ -79,7 +86,8 @@ def create_template(*, actor_id: int | None, **data: Any) -> CouponTemplate:
 
 
 def update_template(template_id: int, *, actor_id: int | None, **changes: Any) -> CouponTemplate:
-    """Change a template; the kind and value stay fixed once coupons exist."""
+    """Change a template; the kind and value stay fixed once coupons exist. Given
+    `translations` replace the stored ones (422 when one is wrong)."""
     template = get_template(template_id)
     before = _snapshot(template)
     merged = {**before, **{k: v for k, v in changes.items() if k in TEMPLATE_FIELDS}}
@@ -106,9 +114,11 @@ def list_templates(cursor: str | None, limit: int) -> Page:
 
 def create_pack(
     *, actor_id: int | None, name: str, items: list[dict[str, int]], claimable: bool = False,
-    per_user_limit: int = 1,
+    per_user_limit: int = 1, translations: Any = None,
 ) -> CouponPack:
-    """A pack of templates ({template_id, quantity}); 422 when empty or a template is unknown."""
+    """A pack of templates ({template_id, quantity}); 422 when empty or a translation is
+    wrong, 404 when a template is unknown."""
+    cleaned = clean_translations(translations, CouponPack.TRANSLATED)
     if not items:
         raise _invalid("items", "A pack needs at least one template.")
     merged: dict[int, int] = {}
@@ -120,12 +130,14 @@ def create_pack(
         merged[int(item["template_id"])] = merged.get(int(item["template_id"]), 0) + quantity
     if per_user_limit < 1:
         raise _invalid("per_user_limit", "Must be at least 1.")
-    pack = CouponPack(name=name, claimable=claimable, per_user_limit=per_user_limit)
+    pack = CouponPack(name=name, claimable=claimable, per_user_limit=per_user_limit,
+                      translations=cleaned)
     pack.items = [CouponPackItem(template_id=t, quantity=q) for t, q in sorted(merged.items())]
     db.session.add(pack)
     db.session.flush()
     audit.record(actor_id, "coupon_pack.create", "coupon_pack", pack.id,
-                 after={"name": name, "items": merged, "claimable": claimable})
+                 after={"name": name, "items": merged, "claimable": claimable,
+                        "translations": cleaned})
     return pack
 
 
@@ -155,12 +167,32 @@ def grant_coupon(*, actor_id: int, user_id: int, template_id: int | None = None,
 
 def set_pack_active(pack_id: int, active: bool, *, actor_id: int | None) -> CouponPack:
     """Stop (or resume) offering a pack; coupons already issued are untouched."""
+    return update_pack(pack_id, actor_id=actor_id, active=active)
+
+
+def update_pack(pack_id: int, *, actor_id: int | None, name: str | None = None,
+                translations: Any = None, claimable: bool | None = None,
+                active: bool | None = None) -> CouponPack:
+    """Rename a pack, replace its translations, or change whether it is offered (its
+    templates stay as they were promised). Audits the fields given, before and after.
+    404 unknown pack, 422 a blank or too long name or a wrong translation."""
     pack = db.session.get(CouponPack, pack_id)
     if pack is None:
         raise NotFound("No such coupon pack.")
-    before = {"active": pack.active}
-    pack.active = active
+    changes: dict[str, Any] = {}
+    if name is not None:
+        if not name.strip() or len(name.strip()) > 80:
+            raise _invalid("name", "1-80 characters.")
+        changes["name"] = name.strip()
+    if translations is not None:
+        changes["translations"] = clean_translations(translations, CouponPack.TRANSLATED)
+    for field, value in (("claimable", claimable), ("active", active)):
+        if value is not None:
+            changes[field] = value
+    before = {field: getattr(pack, field) for field in changes}
+    for field, value in changes.items():
+        setattr(pack, field, value)
     db.session.flush()
     audit.record(actor_id, "coupon_pack.update", "coupon_pack", pack.id, before=before,
-                 after={"active": active})
+                 after=changes)
     return pack

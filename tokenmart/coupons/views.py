@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from tokenmart.accounts.auth import role_page
 from tokenmart.core.clock import utcnow
+from tokenmart.core.content_i18n import local
 from tokenmart.core.i18n import cny
 from tokenmart.core.limits import earning_limit
 from tokenmart.core.web import arg_str
@@ -145,7 +146,8 @@ def help_drive(code: str) -> Any:
     if result.coins:
         message += " " + _("You got %(n)s coins.", n=result.coins)
     if result.coupon is not None:
-        message += " " + _("You got a coupon: %(name)s.", name=result.coupon.name)
+        message += " " + _("You got a coupon: %(name)s.",
+                           name=local(result.coupon.template, "name"))
     flash(message, "success")
     return redirect(url_for("coupons.drive", code=code))
 
@@ -173,7 +175,7 @@ def claim(template_id: int) -> Any:
             _fail(err)
         else:
             db.session.commit()
-            flash(_("Claimed: %(name)s", name=coupon.name), "success")
+            flash(_("Claimed: %(name)s", name=local(coupon.template, "name")), "success")
     return redirect(url_for("coupons.mine"))
 
 

@@ -13,6 +13,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from tokenmart.accounts.auth import admin_page
+from tokenmart.core.content_forms import (
+    fill_translations,
+    translation_fields,
+    translations_from_form,
+)
 from tokenmart.core.web import arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
@@ -62,6 +67,7 @@ def _data(form: CardForm) -> dict[str, Any]:
                      "member_discount_percent": form.member_discount_percent.data,
                      "coupon_pack_id": form.coupon_pack_id.data or None},
         "member_day": form.member_day.data or None, "active": form.active.data,
+        "translations": translations_from_form(form),
     }
 
 
@@ -70,10 +76,18 @@ def _form_error(form: CardForm, err: DomainError) -> None:
     fields = err.details.get("fields") or {}
     aliases = {"fee_cents": "fee", "condition": "condition_metric", "benefits": "coupon_pack_id"}
     for name, messages in fields.items():
-        target = getattr(form, aliases.get(name, name), None)
+        target = (_translation_target(form) if name == "translations"
+                  else getattr(form, aliases.get(name, name), None))
         if target is not None:
             target.errors = [*target.errors, *messages]
     flash(_("Please correct the marked fields."), "error")
+
+
+def _translation_target(form: CardForm) -> Any:
+    """Where a refused translation is shown: the first filled translation field (so the
+    folded translations open on it)."""
+    fields = [f for f, _lang in translation_fields(form)]
+    return next((f for f in fields if f.data), fields[0])
 
 
 def _save_image(card: CardProgram, form: CardForm) -> None:
@@ -114,6 +128,7 @@ def edit(card_id: int) -> Any:
         form.condition_threshold.data = card.condition_threshold
         form.coupon_pack_id.data = card.coupon_pack_id or 0
         form.member_day.data = card.member_day or 0
+        fill_translations(form, card.translations)
     elif form.validate_on_submit():
         data = _data(form)
         try:

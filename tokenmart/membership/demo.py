@@ -16,10 +16,12 @@ def _light_pack(admin_id: int | None) -> int:
     from tokenmart.coupons import templates_service
 
     template = templates_service.create_template(
-        actor_id=admin_id, name="轻享卡运费券 ¥8", kind="amount_off", value=800, valid_days=30)
+        actor_id=admin_id, name="轻享卡运费券 ¥8", kind="amount_off", value=800, valid_days=30,
+        translations={"en": {"name": "Light card shipping coupon ¥8"}})
     pack = templates_service.create_pack(
         actor_id=admin_id, name="轻享卡礼包：5 张 ¥8 券",
-        items=[{"template_id": template.id, "quantity": 5}])
+        items=[{"template_id": template.id, "quantity": 5}],
+        translations={"en": {"name": "Light card pack: five ¥8 coupons"}})
     return pack.id
 
 
@@ -49,18 +51,25 @@ def seed(ctx: Any) -> None:
     today = local_now().isoweekday()
     free = programs.create_card(admin_id, {
         "name": "小红花会员卡", "kind": "free", "tagline": "人人可领 · 每周会员日",
+        "translations": {"en": {"name": "Little Red Flower card",
+                                "tagline": "Free for everyone · a member day every week"}},
         "color": "#e0393e", "member_day": today,
         "benefits": {"earn_multiplier_percent": 110, "member_discount_percent": 5}})
     earned = programs.create_card(admin_id, {
         "name": "打卡达人卡", "kind": "conditional", "tagline": "累计打卡 3 天自动发放",
+        "translations": {"en": {"name": "Check-in Star card",
+                                "tagline": "Yours after 3 days of check-ins"}},
         "color": "#1f8a4c", "condition": {"metric": "checkin_days_total", "threshold": 3},
         "benefits": {"earn_multiplier_percent": 150}})
     paid = programs.create_card(admin_id, {
         "name": "金卡", "kind": "paid", "tagline": "90 天 · 商城 9 折", "color": "#b7791f",
+        "translations": {"en": {"name": "Gold card", "tagline": "90 days · 10% off in the mall"}},
         "validity_days": 90, "price": 300, "currency": "coin", "member_day": 6,
         "benefits": {"member_discount_percent": 10, "earn_multiplier_percent": 120}})
     lite = programs.create_card(admin_id, {
         "name": "轻享卡", "kind": "light", "tagline": "先享后付 · 省多少付多少，最多 ¥10",
+        "translations": {"en": {"name": "Light card",
+                                "tagline": "Use now, pay after · pay what you save, at most ¥10"}},
         "color": "#2563eb", "validity_days": 30, "fee_cents": 1000,
         "benefits": {"coupon_pack_id": _light_pack(admin_id), "member_discount_percent": 5}})
     session.commit()

@@ -10,9 +10,15 @@ from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, Selec
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from tokenmart.core.content_forms import with_translations
 from tokenmart.core.forms import BaseForm
 from tokenmart.membership.labels import CARD_KIND, CONDITION_METRIC, WEEKDAY
-from tokenmart.membership.models import CARD_KINDS, CONDITION_METRICS, PAID_CURRENCIES
+from tokenmart.membership.models import (
+    CARD_KINDS,
+    CONDITION_METRICS,
+    PAID_CURRENCIES,
+    CardProgram,
+)
 
 
 class JoinForm(BaseForm):
@@ -29,8 +35,10 @@ def _currency_choices() -> list[SelectChoice]:
     return [SelectChoice(c, LazyString(label, c, "currency")) for c in PAID_CURRENCIES]
 
 
+@with_translations(CardProgram.TRANSLATED)
 class CardForm(BaseForm):
-    """A card program: look, kind and its terms, benefits and member day."""
+    """A card program: look, kind and its terms, benefits and member day, and the
+    translations of its name and tagline."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k, CARD_KIND[k]) for k in CARD_KINDS])

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tokenmart.accounts.service import register_caller_fact
+from tokenmart.core.content_i18n import from_snapshot
 from tokenmart.core.i18n import cny
 from tokenmart.core.labels import label
 from tokenmart.errors import DomainError
@@ -94,9 +95,9 @@ def member_price(user_id: int, reward_id: int, currency: str, price: int, record
 def member_price_card(user_id: int, reward_id: int, currency: str,
                       price: int) -> tuple[int, str] | None:
     """The pages' twin of `member_price`: the same best price (same cards, same rule) and
-    the name of the card giving it, so a reward page can say the price is the reader's
-    member price rather than their tier's. Reads the request's cached cards and records
-    nothing; the redemption keeps calling `member_price` alone."""
+    the name of the card giving it (in the reader's language), so a reward page can say the
+    price is the reader's member price rather than their tier's. Reads the request's cached
+    cards and records nothing; the redemption keeps calling `member_price` alone."""
     cards = _cards(user_id, cached=True)
     if not cards:
         return None
@@ -104,7 +105,7 @@ def member_price_card(user_id: int, reward_id: int, currency: str,
     if card is None:
         return None
     program = db.session.get(CardProgram, card.card_id)
-    name = program.name.strip() if program is not None else ""
+    name = program.local("name").strip() if program is not None else ""
     return new_price, name or label(card.kind, "card_kind")
 
 
@@ -134,12 +135,20 @@ def _register_providers() -> None:
 
 _register_providers()
 
+
+def card_name(details: dict[str, Any]) -> str:
+    """The card's name kept in a ledger entry's details or a notification's params, in the
+    reader's language when a snapshot of it was kept (`card_tr`; older rows have only the
+    entered name)."""
+    return from_snapshot(details.get("card"), details.get("card_tr"))
+
+
 kinds.register_kind("card_purchase", _l("Membership card bought"),
-                    lambda d: _("Membership card bought: %(card)s", card=d.get("card", "")))
+                    lambda d: _("Membership card bought: %(card)s", card=card_name(d)))
 kinds.register_kind("light_hold", _l("Light card fee held"),
-                    lambda d: _("Light card fee held: %(card)s", card=d.get("card", "")))
+                    lambda d: _("Light card fee held: %(card)s", card=card_name(d)))
 kinds.register_kind("light_release", _l("Light card settled"),
-                    lambda d: _("Light card settled: %(card)s", card=d.get("card", "")))
+                    lambda d: _("Light card settled: %(card)s", card=card_name(d)))
 
 
 @register_check
@@ -157,7 +166,7 @@ def membership_holds_match_open_terms() -> list[Problem]:
 
 
 def _render(params: dict[str, Any]) -> str:
-    card = params.get("card", "")
+    card = card_name(params)
     event = params.get("event")
     if event == "joined":
         return _("Welcome: your card “%(card)s” is ready in your wallet.", card=card)

@@ -18,7 +18,7 @@ from tokenmart.ledger import service as ledger
 from tokenmart.membership import packs
 from tokenmart.membership.errors import AlreadyMember, NotEligible
 from tokenmart.membership.models import HOLD_ACCOUNT, REVENUE_ACCOUNT, CardProgram, Membership
-from tokenmart.membership.programs import get_card
+from tokenmart.membership.programs import card_words, get_card
 from tokenmart.notifications import service as notifications
 
 
@@ -50,7 +50,8 @@ def _welcome(membership: Membership, card: CardProgram) -> None:
     """The coupon pack of step 0 and the "welcome" notification."""
     packs.issue_step(membership, card, 0)
     notifications.notify(membership.user_id, "membership",
-                         {"event": "joined", "card": card.name}, link=f"/cards/{card.id}")
+                         {"event": "joined", **card_words(card.name, card.translations)},
+                         link=f"/cards/{card.id}")
 
 
 def issue_membership(card: CardProgram, user_id: int, *,
@@ -128,7 +129,7 @@ def _charge(card: CardProgram, user_id: int, membership: Membership, key: str | 
     posted = ledger.transfer(
         "card_purchase", currency, price, ledger.user(user_id), destination, actor_id=user_id,
         idempotency_key=f"card-buy:{user_id}:{key}" if key else None,
-        details={"card": card.name, "card_id": card.id},
+        details={**card_words(card.name, card.translations), "card_id": card.id},
     )
     if currency == "credit" and posted.created:
         from tokenmart.clearing.periods import record_revenue
@@ -154,7 +155,7 @@ def _join_light(card: CardProgram, user_id: int, now: datetime) -> Membership:
     ledger.transfer(
         "light_hold", "credit", fee, ledger.user(user_id), ledger.system(HOLD_ACCOUNT),
         actor_id=user_id, idempotency_key=f"light-hold:{membership.id}:{membership.term}",
-        details={"card": card.name, "card_id": card.id},
+        details={**card_words(card.name, card.translations), "card_id": card.id},
     )
     membership.hold_cents = fee
     db.session.flush()

@@ -30,6 +30,7 @@ from tokenmart.membership.models import (
     Membership,
 )
 from tokenmart.membership.packs import SOURCE
+from tokenmart.membership.programs import card_words
 from tokenmart.notifications import service as notifications
 
 
@@ -137,6 +138,7 @@ def settle(membership_id: int, now: datetime | None = None) -> Settlement | None
     released = hold - charged
     key = f"light-settle:{membership.id}:{membership.term}"
     card: CardProgram = membership.card
+    words = card_words(card.name, card.translations)
     if hold > 0:
         legs = [ledger.Leg(ledger.system(HOLD_ACCOUNT), "credit", -hold)]
         if charged:
@@ -146,14 +148,14 @@ def settle(membership_id: int, now: datetime | None = None) -> Settlement | None
         if len(legs) == 1:  # unreachable: hold = charged + released > 0
             raise AssertionError("a settlement needs two legs")
         ledger.post("light_release", legs, idempotency_key=key, at=now,
-                    details={"card": card.name, "card_id": card.id, "charged": charged})
+                    details={**words, "card_id": card.id, "charged": charged})
     if charged:
         from tokenmart.clearing.periods import record_revenue
 
         record_revenue(charged, kind="light_membership", memo=f"light card: {card.name}",
                        at=now, source_ref=key)
     notifications.notify(membership.user_id, "membership",
-                         {"event": "settled", "card": card.name, "charged": charged,
+                         {"event": "settled", **words, "charged": charged,
                           "saved": savings}, link=f"/cards/{card.id}")
     return Settlement(membership.id, charged, released)
 

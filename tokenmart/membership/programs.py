@@ -7,11 +7,13 @@ the rules on which fields each kind needs live here once.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from tokenmart.audit import service as audit
+from tokenmart.core.content_i18n import clean_translations, snapshot
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.errors import ValidationError
 from tokenmart.extensions import db
@@ -26,7 +28,7 @@ from tokenmart.membership.models import (
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 EDITABLE = ("name", "tagline", "color", "active", "member_day", "earn_multiplier_percent",
-            "member_discount_percent", "coupon_pack_id", "coupon_template_id")
+            "member_discount_percent", "coupon_pack_id", "coupon_template_id", "translations")
 
 
 def _fields_error(errors: dict[str, list[str]]) -> ValidationError:
@@ -34,7 +36,9 @@ def _fields_error(errors: dict[str, list[str]]) -> ValidationError:
 
 
 def _check(data: dict[str, Any]) -> dict[str, Any]:
-    """The rules of a card program, across fields; returns the columns to store."""
+    """The rules of a card program, across fields; returns the columns to store. A wrong
+    translation is refused first, by the one rule (clean_translations, 422)."""
+    translations = clean_translations(data.get("translations"), CardProgram.TRANSLATED)
     errors: dict[str, list[str]] = {}
     kind = data.get("kind")
     if kind not in CARD_KINDS:
@@ -78,6 +82,7 @@ def _check(data: dict[str, Any]) -> dict[str, Any]:
         "coupon_pack_id": benefits.get("coupon_pack_id") or None,
         "coupon_template_id": benefits.get("coupon_template_id") or None,
         "member_day": data.get("member_day") or None,
+        "translations": translations,
     }
 
 
@@ -92,13 +97,27 @@ def _check_coupon_refs(benefits: dict[str, Any], errors: dict[str, list[str]]) -
 
 
 def card_json(card: CardProgram) -> dict[str, Any]:
-    """The contract's card object: the admin body's fields plus id."""
+    """The contract's card object: the admin body's fields plus id (name and tagline as
+    entered, their translations beside them; also what the audit log keeps)."""
     return {
         "id": card.id, "name": card.name, "kind": card.kind, "tagline": card.tagline,
         "color": card.color, "validity_days": card.validity_days, "price": card.price,
         "currency": card.currency, "fee_cents": card.fee_cents, "condition": card.condition,
         "benefits": card.benefits, "member_day": card.member_day, "active": card.active,
+        "translations": {locale: dict(texts)
+                         for locale, texts in (card.translations or {}).items()},
     }
+
+
+def card_words(name: str, translations: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The card's name for a record kept as it was (ledger details, notification params):
+    {"card": as entered, "card_tr": {locale: name}} (no "card_tr" without translations).
+    Read back with `hooks.card_name`."""
+    words: dict[str, Any] = {"card": name}
+    names = snapshot({"name": name, "translations": translations or {}}, "name")
+    if names:
+        words["card_tr"] = names
+    return words
 
 
 def create_card(actor_id: int | None, data: dict[str, Any]) -> CardProgram:
@@ -111,8 +130,9 @@ def create_card(actor_id: int | None, data: dict[str, Any]) -> CardProgram:
 
 
 def update_card(actor_id: int | None, card_id: int, data: dict[str, Any]) -> CardProgram:
-    """Change a card's look, benefits, member day or whether it is open; the kind and its
-    price, fee, validity and condition stay (members joined on those terms)."""
+    """Change a card's look, benefits, member day, translations (given ones replace all) or
+    whether it is open; the kind and its price, fee, validity and condition stay (members
+    joined on those terms)."""
     card = get_card(card_id, open_only=False)
     before = card_json(card)
     merged = {**before, **{k: v for k, v in data.items() if k in EDITABLE}}

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from tokenmart.membership.models import CARD_KINDS, CONDITION_METRICS, PAID_CURRENCIES
+from tokenmart.core.content_schemas import Translations
+from tokenmart.membership.models import (
+    CARD_KINDS,
+    CONDITION_METRICS,
+    PAID_CURRENCIES,
+    CardProgram,
+)
 
 _MAX = 100_000_000
 
@@ -29,6 +35,7 @@ class CardCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(CARD_KINDS))
     tagline = ma.fields.String(load_default="", validate=ma.validate.Length(max=120))
+    translations = Translations(CardProgram.TRANSLATED, load_default=dict)
     color = ma.fields.String(load_default="#c0392b",
                              validate=ma.validate.Regexp(r"^#[0-9a-fA-F]{6}$"))
     validity_days = _int(1, 3650, load_default=None, allow_none=True)
@@ -45,6 +52,7 @@ class CardCreateSchema(ma.Schema):
 class CardUpdateSchema(ma.Schema):
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=80))
     tagline = ma.fields.String(validate=ma.validate.Length(max=120))
+    translations = Translations(CardProgram.TRANSLATED)
     color = ma.fields.String(validate=ma.validate.Regexp(r"^#[0-9a-fA-F]{6}$"))
     member_day = _int(1, 7, allow_none=True)
     earn_multiplier_percent = _int(100, 1000, allow_none=True)
@@ -59,6 +67,7 @@ class CardSchema(ma.Schema):
     name = ma.fields.String()
     kind = ma.fields.String()
     tagline = ma.fields.String()
+    translations = Translations(CardProgram.TRANSLATED, dump_only=True)
     color = ma.fields.String()
     validity_days = ma.fields.Integer(allow_none=True, metadata={"description": "null: permanent"})
     price = ma.fields.Integer(allow_none=True)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from tokenmart.core.content_i18n import local
 from tokenmart.core.i18n import cny, currency_amount
 from tokenmart.core.labels import label
 from tokenmart.extensions import db
@@ -22,10 +23,10 @@ def _pack_name(card: CardProgram) -> str | None:
 
     if card.coupon_pack_id:
         pack = db.session.get(CouponPack, card.coupon_pack_id)
-        return pack.name if pack else None
+        return local(pack, "name") if pack else None
     if card.coupon_template_id:
         template = db.session.get(CouponTemplate, card.coupon_template_id)
-        return template.name if template else None
+        return local(template, "name") if template else None
     return None
 
 
