@@ -55,7 +55,8 @@ register_kind(
 # all three.
 _OPEN_REWARD = rawsql.SQL("""
     SELECT id, name, currency, price, tier_prices, stock, per_user_limit, grant_type,
-           coupon_template_id, coupon_pack_id, stock_buckets, translations
+           coupon_template_id, coupon_pack_id, stock_buckets,
+           NULLIF(CAST(translations AS TEXT), '{}')
     FROM rewards
     WHERE id = :id AND active = :true
       AND (starts_at IS NULL OR starts_at <= :now) AND (ends_at IS NULL OR ends_at > :now)""")
@@ -126,7 +127,8 @@ class _OpenReward(NamedTuple):
     coupon_template_id: int | None
     coupon_pack_id: int | None
     stock_buckets: int
-    translations: Any
+    #: the JSON text, or None for none (most rewards: no JSON to decode on the hot path)
+    translations: str | None
 
 
 @dataclass(frozen=True)
