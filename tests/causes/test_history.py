@@ -157,10 +157,23 @@ def test_my_donations_api_lists_only_mine_paginated(app: Any, api: Any, make_use
     assert [(i["kind"], i["cause_name"]) for i in body["items"]] == [
         ("pledge", "Clean rivers"), ("donation", "Trees for the hills")]
     assert set(body["items"][1]) == {"kind", "transaction_id", "donation_id", "cause_id",
-                                     "cause_name", "currency", "amount", "created_at"}
+                                     "cause_name", "cause_name_translations", "currency",
+                                     "amount", "created_at"}
+    assert body["items"][1]["cause_name_translations"] == {}
     assert body["items"][1]["amount"] == 3 and body["items"][1]["currency"] == "flower"
     rest = api(w["ann"]).get(f"/api/v1/me/donations?limit=2&cursor={body['next_cursor']}")
     assert [(i["kind"], i["amount"]) for i in rest.get_json()["items"]] == [("donation", 40)]
     assert rest.get_json()["next_cursor"] is None
     bobs = api(w["bob"]).get("/api/v1/me/donations").get_json()["items"]
     assert [(i["cause_id"], i["amount"]) for i in bobs] == [(w["trees"].id, 7)]
+
+
+def test_my_donations_api_names_the_cause_per_language(api: Any, make_user: Any) -> None:
+    ann = make_user("ann", coin=100)
+    cause = make_cause("Clean rivers")
+    cause.translations = {"zh_Hans": {"name": "清洁河流"}}
+    giving_service.donate(ann.id, cause.id, "coin", 5)
+    db.session.commit()
+    item = api(ann).get("/api/v1/me/donations").get_json()["items"][0]
+    assert (item["cause_name"], item["cause_name_translations"]) == (
+        "Clean rivers", {"zh_Hans": "清洁河流"})

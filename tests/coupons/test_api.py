@@ -66,8 +66,8 @@ def test_claim_errors_over_http(api: Any, make_user: Any, admin_api: Any) -> Non
     first = alice.post(path)
     assert first.status_code == 201
     body = first.get_json()
-    assert set(body) == {"id", "code", "template_id", "name", "kind", "value", "status",
-                         "expires_at"}
+    assert set(body) == {"id", "code", "template_id", "name", "translations", "kind", "value",
+                         "status", "expires_at"}
     assert error_code(alice.post(path)) == (403, "limit_reached")
     assert bob.post(path).status_code == 201
     assert error_code(carol.post(path)) == (409, "sold_out")

@@ -467,3 +467,25 @@ def test_services_refuse_a_wrong_translation(make_template: Any, make_campaign: 
             call()
         assert refused.value.status == 422
         assert "translations" in refused.value.details["fields"]
+
+
+def test_api_coupons_and_drives_carry_their_names_per_language(
+        api: Any, make_user: Any, translated: dict[str, Any]) -> None:
+    """A client shows a coupon's and a drive's name in its reader's language too: each
+    carries its template's name / campaign's title per language beside the entered one."""
+    alice = make_user("alice")
+    client = api(alice)
+    claimed = client.post(f"/api/v1/coupon-templates/{translated['offered'].id}/claims",
+                          headers={"Idempotency-Key": "claim-1"})
+    assert claimed.status_code == 201, claimed.json
+    assert (claimed.json["name"], claimed.json["translations"]) == (
+        "Claim me", {"zh_Hans": {"name": "快来领我"}})
+    listed = client.get("/api/v1/coupons").json["items"]
+    assert listed[0]["translations"] == {"zh_Hans": {"name": "快来领我"}}
+    drive = client.post(f"/api/v1/campaigns/{translated['campaign'].id}/drives",
+                        headers={"Idempotency-Key": "drive-1"})
+    assert drive.status_code == 201, drive.json
+    public = api().get(f"/api/v1/drives/{drive.json['code']}").json
+    # the title only: a drive has no description of its own
+    assert (public["title"], public["translations"]) == (
+        "Ask 2 friends", {"zh_Hans": {"title": "邀请两位好友"}})

@@ -53,7 +53,8 @@ def test_claim_issues_unguessable_code_with_contract_shape(make_user: Any, make_
     other = service.issue_coupon(template.id, alice.id, source="grant")
     assert other.code != coupon.code
     assert data == {"id": coupon.id, "code": coupon.code, "template_id": template.id,
-                    "name": "5 off", "kind": "amount_off", "value": 500, "status": "active",
+                    "name": "5 off", "translations": {}, "kind": "amount_off", "value": 500,
+                    "status": "active",
                     "expires_at": (NOW + timedelta(days=7)).isoformat()}
 
 

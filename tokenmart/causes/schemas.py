@@ -60,6 +60,9 @@ class GivingSchema(ma.Schema):
     cause_id = ma.fields.Integer(allow_none=True, metadata={
         "description": "null: a pledge whose cause can no longer be told apart"})
     cause_name = ma.fields.String(allow_none=True)
+    cause_name_translations = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.String(), metadata={
+            "description": "the cause's name per language, e.g. {\"zh_Hans\": \"...\"}"})
     currency = ma.fields.String(metadata={
         "description": "coin or flower for a donation; credit (CNY cents) for a pledge"})
     amount = ma.fields.Integer(metadata={"description": "positive, whole units of currency"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +21,12 @@ TIERS = ("member", "silver", "gold", "platinum")
 #: why a coupon was issued (Coupon.source); every issuer passes one of these, and each
 #: has a label in tokenmart.coupons.labels (tests/coupons/test_labels.py checks both)
 COUPON_SOURCES = ("claim", "grant", "drive", "assist", "redemption", "segment", "membership")
+
+
+def _only(translations: dict[str, Any] | None, field: str) -> dict[str, dict[str, str]]:
+    """The translations of one field, in the `translations` shape."""
+    return {locale: {field: texts[field]} for locale, texts in (translations or {}).items()
+            if texts.get(field)}
 
 
 class CouponTemplate(Translatable, TimestampMixin, db.Model):
@@ -130,6 +137,12 @@ class Coupon(TimestampMixin, db.Model):
         return self.template.name
 
     @property
+    def translations(self) -> dict[str, dict[str, str]]:
+        """Its template's name per language, as `content_i18n.local(coupon, "name")` and the
+        API read it ({"zh_Hans": {"name": ...}})."""
+        return _only(self.template.translations, "name")
+
+    @property
     def kind(self) -> str:
         return self.template.kind
 
@@ -234,6 +247,11 @@ class Drive(TimestampMixin, db.Model):
     @property
     def title(self) -> str:
         return self.campaign.title
+
+    @property
+    def translations(self) -> dict[str, dict[str, str]]:
+        """Its campaign's title per language ({"zh_Hans": {"title": ...}})."""
+        return _only(self.campaign.translations, "title")
 
     @property
     def url(self) -> str:

@@ -21,6 +21,8 @@ class CouponSchema(ma.Schema):
     code = ma.fields.String()
     template_id = ma.fields.Integer()
     name = ma.fields.String()
+    translations = Translations({"name": 80}, dump_only=True,
+                                metadata={"description": "its template's name per language"})
     kind = ma.fields.String()
     value = ma.fields.Integer()
     status = ma.fields.String(attribute="current_status",
@@ -161,6 +163,8 @@ class DriveSchema(ma.Schema):
     code = ma.fields.String()
     campaign_id = ma.fields.Integer()
     title = ma.fields.String()
+    translations = Translations({"title": 120}, dump_only=True,
+                                metadata={"description": "its campaign's title per language"})
     url = ma.fields.String()
     required = ma.fields.Integer()
     progress = ma.fields.Integer()
