@@ -211,3 +211,24 @@ def test_segment_grant_issues_real_coupons_once(app: Any, api: Any, make_user: A
     assert owners == sorted([admin.id] + [u.id for u in users])
     mine = api(users[0]).get("/api/v1/coupons").get_json()
     assert [c["name"] for c in mine["items"]] == ["Welcome back"]
+
+
+def test_a_segment_grant_of_an_ended_template_is_a_documented_409(
+        make_user: Any, admin: Any, api: Any) -> None:
+    """`make fuzz` ended a template through its PATCH, then granted it to a segment: the
+    409 template_ended was right but undocumented. The document names it (and sold_out)."""
+    from tokenmart.coupons import templates_service
+
+    template = templates_service.create_template(actor_id=admin.id, name="Old", kind="amount_off",
+                                                 value=100)
+    template.ends_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+    make_user("fresh")
+    client = api(admin)
+    snap = client.post("/api/v1/admin/segments/snapshots").get_json()
+    resp = client.post("/api/v1/admin/segments/grants", {
+        "snapshot_id": snap["id"], "segment": "new", "template_id": template.id}, key="g-old")
+    assert (resp.status_code, resp.get_json()["error"]["code"]) == (409, "template_ended")
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = spec["paths"]["/api/v1/admin/segments/grants"]["post"]["responses"]
+    assert "409" in documented

@@ -176,7 +176,7 @@ def get_snapshot(snapshot_id: int) -> Any:
 
 
 @blp.route("/segments/grants", methods=["POST"])
-@declare_errors((404, "not_found"))
+@declare_errors((404, "not_found"), (409, "template_ended"), (409, "sold_out"))
 @admin_required_api
 @idempotent
 @blp.arguments(SegmentGrantArgs)

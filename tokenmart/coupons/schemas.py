@@ -10,6 +10,7 @@ from datetime import UTC
 
 import marshmallow as ma
 
+from tokenmart.core.api import NotBlank
 from tokenmart.core.content_schemas import Translations
 from tokenmart.coupons.models import KINDS, TIERS, Campaign, CouponPack, CouponTemplate
 
@@ -110,7 +111,7 @@ class CouponPackSchema(ma.Schema):
 
 
 class CouponPackUpdateSchema(ma.Schema):
-    name = ma.fields.String(validate=V.Length(min=1, max=80))
+    name = ma.fields.String(validate=[V.Length(min=1, max=80), NotBlank()])
     translations = Translations(CouponPack.TRANSLATED)
     claimable = ma.fields.Boolean()
     active = ma.fields.Boolean()
@@ -143,7 +144,7 @@ class CampaignSchema(ma.Schema):
 
 
 class CampaignUpdateSchema(ma.Schema):
-    title = ma.fields.String(validate=V.Length(min=1, max=120))
+    title = ma.fields.String(validate=[V.Length(min=1, max=120), NotBlank()])
     description = ma.fields.String(validate=V.Length(max=1000))
     translations = Translations(Campaign.TRANSLATED)
     active = ma.fields.Boolean()
