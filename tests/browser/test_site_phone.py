@@ -432,3 +432,24 @@ def test_the_catalog_reads_in_one_language(browser: Any, live_server: str, demo:
             mixed[path] = sorted(words)
     assert mixed == {}
     context.close()
+
+
+def test_an_open_row_editor_takes_the_rows_width(browser: Any, live_server: str,
+                                                 demo: Any) -> None:
+    """The coupon catalog edits a row in place. Opened, its form (name, translations) once
+    sat in the narrow right-aligned status column: on a phone the name box was a third of
+    the row and the translations' hint ran right-aligned over five lines."""
+    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    _sign_in_with_form(page, "admin", ADMIN_PASSWORD)
+    narrow = []
+    for path in ("/admin/coupons/templates", "/admin/coupons/packs", "/admin/coupons/campaigns"):
+        page.goto(path)
+        page.evaluate("document.querySelectorAll('.admin-edit').forEach(d => { d.open = true; })")
+        narrow += page.evaluate("""path => [...document.querySelectorAll('.admin-edit form')]
+          .map(f => [f.closest('li'), f.querySelector('input:not([type=hidden]), textarea')])
+          .filter(([row, box]) => box && box.getBoundingClientRect().width
+                                  < 0.8 * row.getBoundingClientRect().width)
+          .map(([row, box]) => `${path}: ${box.name}`)""", path)
+    assert narrow == []
+    context.close()
