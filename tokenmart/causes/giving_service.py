@@ -16,7 +16,7 @@ from tokenmart.causes.causes_service import MAX_AMOUNT, account_code, cause_stat
 from tokenmart.causes.errors import CauseClosed
 from tokenmart.causes.models import DONATION_CURRENCIES, Cause, Donation, Pledge
 from tokenmart.core.clock import utcnow
-from tokenmart.core.content_i18n import snapshot
+from tokenmart.core.content_i18n import kept
 from tokenmart.earning.badges import award_badge_if_earned
 from tokenmart.errors import ValidationError
 from tokenmart.extensions import db
@@ -40,10 +40,7 @@ def donate(user_id: int, cause_id: int, currency: str, amount: int,
         raise CauseClosed()
     # The name as it is now, in every language it has: the wallet line reads in the
     # reader's language and does not change if the cause is renamed later.
-    details: dict[str, Any] = {"cause_id": cause.id, "cause": cause.name}
-    names = snapshot(cause, "name")
-    if names:
-        details["cause_tr"] = names
+    details = {"cause_id": cause.id, **kept("cause", cause.name, cause.translations)}
     posted = ledger.transfer(
         "donation", currency, amount, ledger.user(user_id),
         ledger.system(account_code(cause.id)), actor_id=user_id, details=details,

@@ -155,4 +155,4 @@ def _cause_names(ids: set[int]) -> dict[int, tuple[str, dict[str, str]]]:
     if not ids:
         return {}
     causes = db.session.execute(sa.select(Cause).where(Cause.id.in_(ids))).scalars()
-    return {cause.id: (cause.name, snapshot(cause, "name")) for cause in causes}
+    return {cause.id: (cause.name, snapshot(cause.translations, "name")) for cause in causes}

@@ -15,7 +15,7 @@ entered text. Only the locales of `LANGUAGES` and the model's declared fields ar
 translation can be removed by clearing it.
 
 Snapshots (a ledger entry saying "Redeemed: %(reward)s") keep the name as it was at the
-time, with its translations beside it (`snapshot`, `from_snapshot`), so history reads in
+time, with its translations beside it (`kept`, `from_snapshot`), so history reads in
 the reader's language too and does not change when the reward is renamed later.
 """
 
@@ -116,14 +116,23 @@ def _invalid(message: str) -> ValidationError:
     return ValidationError(message, details={"fields": {"translations": [message]}})
 
 
-def snapshot(obj: Any, field: str) -> dict[str, str]:
-    """The translations of `field` of `obj` ({"zh_Hans": ...}), to keep beside the entered
-    text in a record kept as it was. Read back with `from_snapshot`."""
-    translations = getattr(obj, "translations", None) or {}
-    if not isinstance(obj, Translatable) and isinstance(obj, Mapping):
-        translations = obj.get("translations") or {}
-    return {locale: fields[field] for locale, fields in translations.items()
-            if fields.get(field)}
+def snapshot(translations: Mapping[str, Any] | None, field: str) -> dict[str, str]:
+    """The translations of one field ({"zh_Hans": ...}), to keep beside the entered text
+    in a record kept as it was. Read back with `from_snapshot`."""
+    return {locale: texts[field] for locale, texts in (translations or {}).items()
+            if texts.get(field)}
+
+
+def kept(key: str, entered: str, translations: Mapping[str, Any] | None,
+         field: str = "name") -> dict[str, Any]:
+    """A name for a record kept as it was (ledger details, notification params):
+    {key: entered, key + "_tr": {locale: text}}, without "_tr" when there is none.
+    Read back with `from_snapshot(d.get(key), d.get(key + "_tr"))`."""
+    words: dict[str, Any] = {key: entered}
+    names = snapshot(translations, field)
+    if names:
+        words[f"{key}_tr"] = names
+    return words
 
 
 def from_snapshot(entered: Any, texts: Mapping[str, str] | None) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from tokenmart.accounts.models import User
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import local_today, utcnow
-from tokenmart.core.content_i18n import clean_translations, snapshot
+from tokenmart.core.content_i18n import clean_translations, kept
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.coupons import counters
 from tokenmart.coupons.coupon_service import get_template, issue_coupon
@@ -293,8 +293,8 @@ def _pay_coins(campaign: Campaign, drive: Drive, assister_id: int) -> int:
             "assist", "coin", coins, ledger.MINT, ledger.user(assister_id),
             idempotency_key=f"assist:{drive.id}:{assister_id}", actor_id=assister_id,
             # the title as it was, in every language (read back by service._describe_assist)
-            details={"drive": drive.code, "campaign": campaign.title,
-                     "campaign_tr": snapshot(campaign, "title")},
+            details={"drive": drive.code,
+                     **kept("campaign", campaign.title, campaign.translations, "title")},
             attribution=("campaign", campaign.id),
         )
         recompute_tier(assister_id)
@@ -307,8 +307,8 @@ def _pay_coins(campaign: Campaign, drive: Drive, assister_id: int) -> int:
 
 def _notify_owner(drive: Drive, assist: Assist, completed: bool) -> None:
     params = {"helper": assist.assister.username, "progress": drive.progress,
-              "required": drive.required, "title": drive.campaign.title,
-              "title_tr": snapshot(drive.campaign, "title")}
+              "required": drive.required,
+              **kept("title", drive.campaign.title, drive.campaign.translations, "title")}
     link = f"/d/{drive.code}"
     notifications.notify(drive.owner_id, "drive_assisted", params, link=link)
     if completed:

@@ -262,12 +262,9 @@ def redeem_reward(
         raise OutOfStock()  # fast refusal once sold out; the UPDATE below is the real guard
     # The name as it is now, in every language it has: the wallet line reads in the
     # reader's language and does not change if the reward is renamed later.
-    details = {"reward_id": reward.id, "reward": reward.name}
-    if reward.translations:
-        names = content_i18n.snapshot(
-            {"translations": rawsql.from_db_json(reward.translations)}, "name")
-        if names:
-            details["reward_tr"] = names
+    details = {"reward_id": reward.id, **content_i18n.kept(
+        "reward", reward.name,
+        rawsql.from_db_json(reward.translations) if reward.translations else None)}
     price = member_price(user_id, reward.id, reward.currency,
                          tier_price(rawsql.from_db_json(reward.tier_prices), reward.price, tier),
                          record=True)

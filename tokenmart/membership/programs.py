@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tokenmart.audit import service as audit
-from tokenmart.core.content_i18n import clean_translations, snapshot
+from tokenmart.core.content_i18n import clean_translations, kept
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.errors import ValidationError
 from tokenmart.extensions import db
@@ -113,11 +113,7 @@ def card_words(name: str, translations: Mapping[str, Any] | None) -> dict[str, A
     """The card's name for a record kept as it was (ledger details, notification params):
     {"card": as entered, "card_tr": {locale: name}} (no "card_tr" without translations).
     Read back with `hooks.card_name`."""
-    words: dict[str, Any] = {"card": name}
-    names = snapshot({"name": name, "translations": translations or {}}, "name")
-    if names:
-        words["card_tr"] = names
-    return words
+    return kept("card", name, translations)
 
 
 def create_card(actor_id: int | None, data: dict[str, Any]) -> CardProgram:
