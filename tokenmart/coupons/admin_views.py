@@ -68,14 +68,9 @@ def _error_fields(form: Any, name: str, message: str) -> list[Field]:
     return named or [translation_fields(form)[0][0]]
 
 
-def _edit_form(form: Any, prefix: str, obj: Any = None) -> Any:
-    """A row's Edit form: its translation fields get ids of their own (`t5-tr_en_name`),
-    since every row's form has them; opened for editing (`obj`), they show the stored
-    translations."""
-    if obj is not None:
-        fill_translations(form, obj.translations)
-    for field, _lang in translation_fields(form):
-        field.id = f"{prefix}-{field.name}"
+def _edit_form(form: Any, obj: Any) -> Any:
+    """A row's Edit form opened for editing: it shows the stored translations."""
+    fill_translations(form, obj.translations)
     return form
 
 
@@ -84,7 +79,7 @@ def _templates_page(form: TemplateForm, editing: dict[int, TemplateEditForm] | N
     """The catalog with the New template form and one Edit form per row; `editing` holds
     a row's submitted form (input and errors kept) after a refused edit."""
     rows = _all(CouponTemplate)
-    forms = {t.id: _edit_form(TemplateEditForm(formdata=None, obj=t), f"t{t.id}", t)
+    forms = {t.id: _edit_form(TemplateEditForm(formdata=None, obj=t), t)
              for t in rows}
     forms.update(editing or {})
     return render_template("coupons/admin_templates.html", form=form, rows=rows,
@@ -128,7 +123,7 @@ def _packs_page(form: PackForm, editing: dict[int, PackEditForm] | None = None,
                 status: int = 200) -> Any:
     """The packs with the New pack form and one Edit form per row (see _templates_page)."""
     rows = _all(CouponPack)
-    forms = {p.id: _edit_form(PackEditForm(formdata=None, obj=p), f"p{p.id}", p)
+    forms = {p.id: _edit_form(PackEditForm(formdata=None, obj=p), p)
              for p in rows}
     forms.update(editing or {})
     return render_template("coupons/admin_packs.html", form=form, rows=rows,
@@ -167,7 +162,7 @@ def _campaigns_page(form: CampaignForm, editing: dict[int, CampaignEditForm] | N
     """The campaigns with the New campaign form and one Edit form per row (see
     _templates_page)."""
     rows = _all(Campaign)
-    forms = {c.id: _edit_form(CampaignEditForm(formdata=None, obj=c), f"c{c.id}", c)
+    forms = {c.id: _edit_form(CampaignEditForm(formdata=None, obj=c), c)
              for c in rows}
     forms.update(editing or {})
     return render_template("coupons/admin_campaigns.html", form=form, rows=rows,
@@ -246,7 +241,7 @@ def edit_template(template_id: int) -> Any:
             flash(_("Template saved."), "success")
             return redirect(url_for("coupons_admin.templates"))
     return _templates_page(TemplateForm(formdata=None),
-                           {template_id: _edit_form(form, f"t{template_id}")}, 422)
+                           {template_id: form}, 422)
 
 
 @admin_bp.post("/packs/<int:pack_id>/edit")
@@ -264,7 +259,7 @@ def edit_pack(pack_id: int) -> Any:
             db.session.commit()
             flash(_("Pack saved."), "success")
             return redirect(url_for("coupons_admin.packs"))
-    return _packs_page(_pack_form(formdata=None), {pack_id: _edit_form(form, f"p{pack_id}")}, 422)
+    return _packs_page(_pack_form(formdata=None), {pack_id: form}, 422)
 
 
 @admin_bp.post("/campaigns/<int:campaign_id>/edit")
@@ -285,4 +280,4 @@ def edit_campaign(campaign_id: int) -> Any:
             flash(_("Campaign saved."), "success")
             return redirect(url_for("coupons_admin.campaigns_admin"))
     return _campaigns_page(_campaign_form(formdata=None),
-                           {campaign_id: _edit_form(form, f"c{campaign_id}")}, 422)
+                           {campaign_id: form}, 422)
