@@ -15,7 +15,8 @@
 #   BENCH_PACE=4 loadtests/bench.sh            # latency at a set load: each user 4 redemptions/s
 #   BENCH_OFFERED_FRACTION=0.5 BENCH_DATABASES=postgresql loadtests/bench.sh
 #       # latency at half of what the reference sustains in this run: a saturation run of
-#       # the reference first, then both targets at the derived Poisson rate (ABBA)
+#       # the reference first, then both targets at the derived Poisson rate (ABBA), then
+#       # the saturation run again: a note says how far the host's speed drifted meanwhile
 #
 # Settings (environment): BENCH_PG_URL (admin URL of a PostgreSQL server, default
 # postgresql://postgres@127.0.0.1/postgres), BENCH_DB_NAME (tokenmart_bench; dropped and
@@ -206,6 +207,7 @@ PY
 
 reversed_targets() { local out="" t; for t in $TARGETS; do out="$t $out"; done; echo "$out"; }
 OFFERED_NOTE=""
+DRIFT_NOTES=""
 for kind in $DATABASES; do
   if [ -n "$OFFERED_FRACTION" ]; then
     # What the reference sustains here and now (back to back), then the pace that offers
@@ -229,6 +231,28 @@ PY
       phase "$kind" "$target" "$round"
     done
   done
+  if [ -n "$OFFERED_FRACTION" ]; then
+    # The same saturation run again: the pace was fixed from the first one, and the host's
+    # speed drifts. If the reference's own rate moved a lot meanwhile, the load offered
+    # was not the stated fraction of what it sustained, and the latencies say little.
+    PACE_USED="$PACE"; PACE=0
+    phase "$kind" reference sat "$kind-refsat-end"
+    PACE="$PACE_USED"
+    DRIFT_NOTES="$DRIFT_NOTES$("$BIN/python" - "$SUMMARY" "$kind" <<'PY'
+import sys
+summary, kind = sys.argv[1:]
+rate = {line.split("|")[0]: float(line.split("|")[1]) for line in open(summary) if line.strip()}
+before, after = rate[f"{kind}-refsat"], rate[f"{kind}-refsat-end"]
+drift = 100 * (after - before) / before
+note = (f"{kind}: the reference sustained {before:.0f}/s before the rounds and {after:.0f}/s "
+        f"after ({drift:+.0f} %)")
+if abs(drift) > 25:
+    note += ("; !!! the host's speed changed during this run, so the offered load was not the "
+             "stated fraction of the reference's rate throughout: rerun before judging latency")
+print(note)
+PY
+)"$'\n'
+  fi
 done
 
 echo
@@ -267,4 +291,5 @@ if ct and cr and sum(ct):
           f"= {sum(cr) / sum(ct):.2f}")
 PY
 done
+[ -n "$DRIFT_NOTES" ] && printf "%s" "$DRIFT_NOTES"
 exit "$STATUS"

@@ -3,6 +3,12 @@
 Services raise `DomainError` subclasses that carry their HTTP status and stable code;
 API requests get `{"error": {"code", "message", "details"}}`, web pages get an error
 page (or a flash message, when a view catches the error itself).
+
+Messages are written once, in English, marked with `N_()` so the catalog has them: the
+API answers in English (its `code` is the contract, the message a hint for developers),
+pages show `err.text()` / `err.field_texts()` in the reader's language. A message with
+values in it is a template, `N_("At most %(n)s.")` with `params={"n": 5}`, so it can be
+translated whole. `tests/test_error_messages.py` fails on an unmarked or untranslated one.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -32,12 +39,35 @@ HTTP_CODES = {
 }
 
 
+class Marked(str):
+    """An English message marked with N_(): still a plain string to the API and to JSON,
+    but known to be in the catalog, so a page can translate it, even as another
+    message's param (`N_("%(field)s: %(problem)s")` with a marked problem)."""
+
+    __slots__ = ()
+
+
+def N_(message: str) -> str:
+    """Mark an English message for the translation catalog without translating it here
+    (the gettext convention): the API sends it as written, pages translate it on show."""
+    return Marked(message)
+
+
+def translated(message: str, params: dict[str, Any] | None = None) -> str:
+    """`message` (marked with N_) in the reader's language, its `params` filled in; a
+    param that is itself a marked message is translated too."""
+    if not params:
+        return gettext(message)
+    return gettext(message, **{k: gettext(v) if isinstance(v, Marked) else v
+                               for k, v in params.items()})
+
+
 class DomainError(Exception):
     """A rule was broken; `code` is the contract's error code, `status` its HTTP status."""
 
     status: int = 400
     code: str = "bad_request"
-    message: str = "The request could not be completed."
+    message: str = N_("The request could not be completed.")
 
     def __init__(
         self,
@@ -47,8 +77,12 @@ class DomainError(Exception):
         status: int | None = None,
         details: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> None:
-        self.message = message or self.message
+        #: the English template as marked with N_; `message` has the params filled in
+        self.template = message or self.message
+        self.params = params or {}
+        self.message = self.template % self.params if params else self.template
         self.code = code or self.code
         self.status = status or self.status
         self.details = details or {}
@@ -56,21 +90,31 @@ class DomainError(Exception):
         self.headers = headers or {}
         super().__init__(self.message)
 
+    def text(self) -> str:
+        """The message in the reader's language (pages; the API sends `message`)."""
+        return translated(self.template, self.params)
+
+    def field_texts(self) -> dict[str, list[str]]:
+        """`details["fields"]` in the reader's language: field name -> its messages."""
+        fields = self.details.get("fields") or {}
+        return {name: [translated(str(m)) for m in (msgs if isinstance(msgs, list) else [msgs])]
+                for name, msgs in fields.items()}
+
 
 class BadRequest(DomainError):
     status, code = 400, "bad_request"
 
 
 class Unauthorized(DomainError):
-    status, code, message = 401, "unauthorized", "Sign in or send a valid bearer token."
+    status, code, message = 401, "unauthorized", N_("Sign in or send a valid bearer token.")
 
 
 class Forbidden(DomainError):
-    status, code, message = 403, "forbidden", "You are not allowed to do this."
+    status, code, message = 403, "forbidden", N_("You are not allowed to do this.")
 
 
 class NotFound(DomainError):
-    status, code, message = 404, "not_found", "Not found."
+    status, code, message = 404, "not_found", N_("Not found.")
 
 
 class Conflict(DomainError):
@@ -82,19 +126,19 @@ class Gone(DomainError):
 
 
 class ValidationError(DomainError):
-    status, code, message = 422, "validation_error", "Some fields are invalid."
+    status, code, message = 422, "validation_error", N_("Some fields are invalid.")
 
 
 class RateLimited(DomainError):
-    status, code, message = 429, "rate_limited", "Too many requests; try again later."
+    status, code, message = 429, "rate_limited", N_("Too many requests; try again later.")
 
 
 class InvalidState(Conflict):
-    code, message = "invalid_state", "This action is not possible in the current state."
+    code, message = "invalid_state", N_("This action is not possible in the current state.")
 
 
 class InsufficientBalance(Conflict):
-    code, message = "insufficient_balance", "Your balance is too low for this."
+    code, message = "insufficient_balance", N_("Your balance is too low for this.")
 
 
 def wants_json() -> bool:
@@ -105,15 +149,48 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+#: what an error page says when its message has no translation (a framework's own
+#: text, e.g. werkzeug's 404): the reader still gets their language
+_PAGE_TEXTS = {
+    400: N_("The request could not be completed."),
+    401: N_("Sign in or send a valid bearer token."),
+    403: N_("You are not allowed to do this."),
+    404: N_("Not found."),
+    405: N_("This page does not take that kind of request."),
+    409: N_("This action is not possible in the current state."),
+    410: N_("This is no longer available."),
+    413: N_("That upload is too large."),
+    415: N_("This kind of upload is not accepted."),
+    422: N_("Some fields are invalid."),
+    429: N_("Too many requests; try again later."),
+    503: N_("The service is briefly unavailable; retry in a few seconds."),
+}
+
+
+def page_text(status: int, message: str, text: str | None = None) -> str:
+    """An error page's message in the reader's language: `text` (a DomainError's own),
+    else `message` from the catalog, else the status's general words."""
+    if text is not None:
+        return text
+    words = gettext(message)
+    locale = get_locale()
+    if words != message or locale is None or locale.language == "en":
+        return words
+    return gettext(_PAGE_TEXTS.get(status, N_("Something went wrong on our side; it was logged.")))
+
+
 def error_response(
     status: int, code: str, message: str, details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None, text: str | None = None,
 ) -> Response:
+    """The error in the caller's form: JSON (`message` in English, as written) or a
+    page (`text`, or the message, in the reader's language)."""
     if wants_json():
         resp = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
     else:
         try:
-            body = render_template("error.html", status=status, code=code, message=message)
+            body = render_template("error.html", status=status, code=code,
+                                   message=page_text(status, message, text))
         except Exception:  # noqa: BLE001 - e.g. a refused Host header leaves no URL adapter
             log.warning("error page could not render for %s; plain text instead", request.path)
             return _plain(status, message, headers)
@@ -135,7 +212,8 @@ def _handle_domain_error(err: DomainError) -> Response:
     from tokenmart.core.metrics import count_refusal
 
     count_refusal(err.code)
-    return error_response(err.status, err.code, err.message, err.details, err.headers)
+    return error_response(err.status, err.code, err.message, err.details, err.headers,
+                          text=None if wants_json() else err.text())
 
 
 def _handle_http_exception(err: HTTPException) -> Response:
@@ -147,7 +225,7 @@ def _handle_http_exception(err: HTTPException) -> Response:
     headers = dict(data.get("headers") or {})
     messages = data.get("messages") or data.get("errors")
     if status == 400 and messages and "json" in messages and _is_json_decode_error(messages):
-        message = "The request body is not valid JSON."
+        message = N_("The request body is not valid JSON.")
     elif status == 422 and messages:
         # webargs nests by location: {"json": {"field": ["..."]}}
         fields: dict[str, Any] = {}
@@ -157,7 +235,7 @@ def _handle_http_exception(err: HTTPException) -> Response:
         details = {"fields": fields}
         message = "Invalid fields: " + ", ".join(sorted(map(str, fields))) if fields else message
     if status == 429:
-        message = "Too many requests; slow down and try again later."
+        message = N_("Too many requests; slow down and try again later.")
     if status == 405 and err.get_headers():
         for k, v in err.get_headers():
             if k.lower() == "allow":
@@ -180,7 +258,8 @@ def _handle_unexpected(err: Exception) -> Response:
 
     with contextlib.suppress(Exception):  # the page must render whatever the session did
         db.session.rollback()
-    return error_response(500, "internal_error", "Something went wrong on our side; it was logged.")
+    return error_response(500, "internal_error",
+                          N_("Something went wrong on our side; it was logged."))
 
 
 def _handle_database_unavailable(err: Exception) -> Response:
@@ -194,7 +273,7 @@ def _handle_database_unavailable(err: Exception) -> Response:
     with contextlib.suppress(Exception):
         db.session.rollback()
     return error_response(503, "service_unavailable",
-                          "The service is briefly unavailable; retry in a few seconds.",
+                          N_("The service is briefly unavailable; retry in a few seconds."),
                           headers={"Retry-After": "2"})
 
 

@@ -1,0 +1,207 @@
+"""Every refusal a person can meet reads in their language.
+
+A service's `DomainError` message is written once in English and marked with `N_()`;
+pages show it translated (`err.text()`, `err.field_texts()`, the error page). These tests
+read the source, so a new message that is not marked, is an f-string (which no catalog can
+hold: write a template with `params`), or has no Chinese translation fails here, before
+any page shows it in English to a Chinese reader.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from flask import Flask
+
+from tokenmart.errors import DomainError, NotFound, ValidationError
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted((ROOT / "tokenmart").rglob("*.py"))
+
+
+def _trees() -> Iterator[tuple[Path, ast.Module]]:
+    for path in SOURCES:
+        yield path, ast.parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def _error_classes() -> set[str]:
+    """Names of DomainError and every class that inherits from it, anywhere in the app."""
+    bases: dict[str, set[str]] = {}
+    for _, tree in _trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases.setdefault(node.name, set()).update(
+                    b.id if isinstance(b, ast.Name) else b.attr for b in node.bases
+                    if isinstance(b, ast.Name | ast.Attribute))
+    found = {"DomainError"}
+    while True:
+        more = {name for name, of in bases.items() if of & found} - found
+        if not more:
+            return found
+        found |= more
+
+
+ERRORS = _error_classes()
+
+
+def _name(func: ast.expr) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _is_marked(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and _name(node.func) == "N_"
+
+
+def _where(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
+
+
+def _message_problem(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "a message not marked with N_()"
+    if isinstance(node, ast.JoinedStr):
+        return "an f-string message (write N_('... %(name)s ...') with params=)"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod | ast.Add):
+        return "a message built in code (write N_('... %(name)s ...') with params=)"
+    if isinstance(node, ast.Call) and _name(node.func) == "format":
+        return "a message built with .format (write N_('... %(name)s ...') with params=)"
+    return None
+
+
+def _field_message_problems(details: ast.expr) -> Iterator[tuple[ast.AST, str]]:
+    """String literals and f-strings listed as field messages inside `details=`."""
+    for node in ast.walk(details):
+        if isinstance(node, ast.List):
+            for item in node.elts:
+                problem = _message_problem(item)
+                if problem:
+                    yield item, "field messages: " + problem
+
+
+def _violations() -> list[str]:
+    found = []
+    for path, tree in _trees():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _name(node.func) in ERRORS:
+                message = node.args[0] if node.args else next(
+                    (k.value for k in node.keywords if k.arg == "message"), None)
+                problem = message is not None and _message_problem(message)
+                if problem:
+                    found.append(f"{_where(path, node)}: {problem}")
+                for keyword in node.keywords:
+                    if keyword.arg == "details":
+                        found += [f"{_where(path, item)}: {why}"
+                                  for item, why in _field_message_problems(keyword.value)]
+            elif isinstance(node, ast.ClassDef) and node.name in ERRORS:
+                for stmt in node.body:
+                    if not isinstance(stmt, ast.Assign):
+                        continue
+                    names = [t for target in stmt.targets
+                             for t in (target.elts if isinstance(target, ast.Tuple) else [target])]
+                    values = (stmt.value.elts if isinstance(stmt.value, ast.Tuple)
+                              else [stmt.value])
+                    for target, value in zip(names, values, strict=False):
+                        if isinstance(target, ast.Name) and target.id == "message":
+                            problem = _message_problem(value)
+                            if problem:
+                                found.append(f"{_where(path, stmt)}: class {node.name}: {problem}")
+    return found
+
+
+def _marked_messages() -> dict[str, str]:
+    """Every literal marked with N_() in the app -> where it is."""
+    marked = {}
+    for path, tree in _trees():
+        for node in ast.walk(tree):
+            if _is_marked(node) and node.args and isinstance(node.args[0], ast.Constant):  # type: ignore[attr-defined]
+                marked.setdefault(node.args[0].value, _where(path, node))  # type: ignore[attr-defined]
+    return marked
+
+
+def _chinese() -> dict[str, str]:
+    catalog: dict[str, str] = {}
+    for po in [ROOT / "translations/zh_Hans/LC_MESSAGES/messages.po",
+               *sorted((ROOT / "tokenmart").glob("*/translations/zh_Hans/LC_MESSAGES/messages.po"))]:
+        with po.open("rb") as f:
+            for message in read_po(f):
+                if message.id and isinstance(message.id, str) and message.string:
+                    catalog.setdefault(message.id, str(message.string))
+    return catalog
+
+
+def test_every_refusal_message_is_marked_for_translation() -> None:
+    assert not _violations(), "\n".join(_violations())
+
+
+def test_every_marked_message_has_a_chinese_translation() -> None:
+    chinese = _chinese()
+    missing = [f"{where}: {text!r}" for text, where in _marked_messages().items()
+               if text not in chinese]
+    assert not missing, "no zh_Hans translation (scripts/i18n.sh <domain>, fill msgstr):\n" \
+        + "\n".join(missing)
+
+
+def test_the_checks_see_what_they_look_for() -> None:
+    """The source checks find an unmarked message, an f-string and a field literal."""
+    tree = ast.parse(
+        'raise NotFound("No such thing.")\n'
+        'raise ValidationError(f"{x} is bad")\n'
+        'raise ValidationError(N_("Fine."), details={"fields": {"a": ["Required."]}})\n')
+    problems = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _name(node.func) in ERRORS:
+            problem = node.args and _message_problem(node.args[0])
+            if problem:
+                problems.append(problem)
+            for keyword in node.keywords:
+                problems += [why for _, why in _field_message_problems(keyword.value)]
+    assert len(problems) == 3
+    assert {"DomainError", "NotFound", "OutOfStock", "InsufficientBalance"} <= ERRORS
+
+
+def test_a_template_message_fills_its_values_in_english_and_translates_whole(app: Flask) -> None:
+    err = ValidationError("At most %(n)s per day.", params={"n": 3})
+    assert err.message == "At most 3 per day."
+    with app.test_request_context("/?lang=zh_Hans"):
+        assert err.text() == "At most 3 per day."  # not in the catalog: as written
+    err = NotFound()
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert err.text() == "找不到。" or err.text() != "Not found."
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "en"])
+def test_an_error_page_reads_in_the_readers_language(client: object, lang: str) -> None:
+    """A service's refusal (an unknown reward) and the framework's own 404 (an unknown
+    address) both come as a page in the reader's language."""
+    for path in ("/mall/rewards/987654", "/no/such/page"):
+        page = client.get(f"{path}?lang={lang}")  # type: ignore[attr-defined]
+        assert page.status_code == 404
+        html = page.get_data(as_text=True)
+        body = html.split('id="main"', 1)[1]
+        if lang == "zh_Hans":
+            assert "找" in body or "没有" in body, body
+            assert "not found" not in body.lower() and "No such" not in body, body
+        else:
+            assert "No such reward" in body or "Not found" in body or "not found" in body, body
+
+
+def test_domain_error_keeps_the_api_message_in_english(client: object) -> None:
+    resp = client.get("/api/v1/rewards/987654",  # type: ignore[attr-defined]
+                      headers={"Accept-Language": "zh-CN"})
+    assert resp.status_code == 404
+    assert resp.get_json()["error"]["code"] == "not_found"
+    assert resp.get_json()["error"]["message"].isascii()
+
+
+def test_subclass_messages_are_the_marked_ones() -> None:
+    """Class-level messages are plain strings at runtime (N_ returns its argument)."""
+    assert isinstance(DomainError().message, str)
+    assert NotFound().message == "Not found."
