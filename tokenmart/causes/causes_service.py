@@ -20,7 +20,7 @@ from tokenmart.causes.models import Cause, CausePayout, Donation
 from tokenmart.core.clock import utcnow
 from tokenmart.core.content_i18n import clean_translations
 from tokenmart.core.pagination import Page, paginate
-from tokenmart.errors import ValidationError
+from tokenmart.errors import N_, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger.models import Entry
 from tokenmart.ledger.service import system_account_id
@@ -51,8 +51,8 @@ def cause_status(cause: Cause, now: datetime | None = None) -> str:
 
 def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise ValidationError("The end must come after the start.",
-                              details={"fields": {"ends_at": ["Must be after starts_at."]}})
+        raise ValidationError(N_("The end must come after the start."),
+                              details={"fields": {"ends_at": [N_("Must be after starts_at.")]}})
 
 
 def _translations(cause: Cause) -> dict[str, dict[str, str]]:
@@ -77,7 +77,7 @@ def create_cause(actor_id: int | None, data: dict[str, Any]) -> Cause:
                   ends_at=data.get("ends_at"), translations=translations, created_by=actor_id,
                   created_at=utcnow())
     if not cause.name:
-        raise ValidationError(details={"fields": {"name": ["Required."]}})
+        raise ValidationError(details={"fields": {"name": [N_("Required.")]}})
     db.session.add(cause)
     db.session.flush()
     code = account_code(cause.id)
@@ -100,7 +100,7 @@ def update_cause(actor_id: int | None, cause_id: int, data: dict[str, Any]) -> C
         if key in data:
             setattr(cause, key, data[key].strip() if key == "name" else data[key])
     if not cause.name:
-        raise ValidationError(details={"fields": {"name": ["Required."]}})
+        raise ValidationError(details={"fields": {"name": [N_("Required.")]}})
     _check_window(cause.starts_at, cause.ends_at)
     db.session.flush()
     audit.record(actor_id, "cause.update", "cause", cause.id, before=before,

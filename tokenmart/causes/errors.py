@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tokenmart.errors import Conflict, NotFound
+from tokenmart.errors import N_, Conflict, NotFound
 
 
 class CauseNotFound(NotFound):
-    message = "No such cause."
+    message = N_("No such cause.")
 
 
 class CauseClosed(Conflict):
-    code, message = "cause_closed", "This cause is not taking gifts now."
+    code, message = "cause_closed", N_("This cause is not taking gifts now.")

@@ -18,7 +18,7 @@ from tokenmart.causes.models import DONATION_CURRENCIES, Cause, Donation, Pledge
 from tokenmart.core.clock import utcnow
 from tokenmart.core.content_i18n import kept
 from tokenmart.earning.badges import award_badge_if_earned
-from tokenmart.errors import ValidationError
+from tokenmart.errors import N_, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 
@@ -32,9 +32,10 @@ def donate(user_id: int, cause_id: int, currency: str, amount: int,
     "donor" badge on the first gift. Only flushes.
     """
     if currency not in DONATION_CURRENCIES:
-        raise ValidationError(details={"fields": {"currency": ["Must be coin or flower."]}})
+        raise ValidationError(details={"fields": {"currency": [N_("Must be coin or flower.")]}})
     if type(amount) is not int or not 0 < amount <= MAX_AMOUNT:
-        raise ValidationError(details={"fields": {"amount": ["Must be a positive whole number."]}})
+        raise ValidationError(
+            details={"fields": {"amount": [N_("Must be a positive whole number.")]}})
     cause = get_cause(cause_id)
     if cause_status(cause) != "active":
         raise CauseClosed()
@@ -72,7 +73,7 @@ def set_pledge(user_id: int, cause_id: int, percent: int) -> Pledge | None:
     the pledge, or None once removed. Only flushes.
     """
     if type(percent) is not int or not 0 <= percent <= 100:
-        raise ValidationError(details={"fields": {"percent": ["Must be 0 to 100."]}})
+        raise ValidationError(details={"fields": {"percent": [N_("Must be 0 to 100.")]}})
     if percent == 0:
         db.session.execute(sa.delete(Pledge).where(Pledge.user_id == user_id))
         db.session.flush()

@@ -16,7 +16,7 @@ from tokenmart.causes.errors import CauseNotFound
 from tokenmart.causes.models import Cause, CausePayout
 from tokenmart.clearing.cashouts import PAID_OUT
 from tokenmart.core.clock import utcnow
-from tokenmart.errors import InsufficientBalance, ValidationError
+from tokenmart.errors import N_, InsufficientBalance, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.ledger.models import Entry
@@ -41,9 +41,9 @@ def record_payout(actor_id: int | None, cause_id: int, amount_cents: int,
     """
     reference = (reference or "").strip()
     if not reference:
-        raise ValidationError(details={"fields": {"reference": ["Required."]}})
+        raise ValidationError(details={"fields": {"reference": [N_("Required.")]}})
     if type(amount_cents) is not int or not 0 < amount_cents <= MAX_AMOUNT:
-        raise ValidationError(details={"fields": {"amount_cents": ["Must be positive."]}})
+        raise ValidationError(details={"fields": {"amount_cents": [N_("Must be positive.")]}})
     cause = db.session.execute(
         sa.select(Cause).where(Cause.id == cause_id).with_for_update()
     ).scalar()
@@ -51,7 +51,7 @@ def record_payout(actor_id: int | None, cause_id: int, amount_cents: int,
         raise CauseNotFound()
     held = credits_held(cause)
     if amount_cents > held:
-        raise InsufficientBalance("The cause holds less than this.",
+        raise InsufficientBalance(N_("The cause holds less than this."),
                                   details={"currency": "credit", "held": held})
     posted = ledger.transfer("cause_payout", "credit", amount_cents,
                              ledger.system(account_code(cause.id)), PAID_OUT,

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from tokenmart.errors import Conflict, Forbidden, NotFound
+from tokenmart.errors import N_, Conflict, Forbidden, NotFound
 
 
 class CardNotFound(NotFound):
-    message = "No such card, or it is not open to join."
+    message = N_("No such card, or it is not open to join.")
 
 
 class AlreadyMember(Conflict):
-    code, message = "already_member", "You already hold this card."
+    code, message = "already_member", N_("You already hold this card.")
 
 
 class NotEligible(Forbidden):
-    code, message = "not_eligible", "You do not meet this card's condition yet."
+    code, message = "not_eligible", N_("You do not meet this card's condition yet.")
 
 
 class MembershipNotFound(NotFound):
-    message = "No such membership."
+    message = N_("No such membership.")
