@@ -12,12 +12,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.pofile import read_po
 from flask import Flask
 
-from tokenmart.errors import DomainError, NotFound, ValidationError
+from tokenmart.errors import N_, DomainError, NotFound, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "tokenmart").rglob("*.py"))
@@ -173,8 +174,14 @@ def test_a_template_message_fills_its_values_in_english_and_translates_whole(app
     with app.test_request_context("/?lang=zh_Hans"):
         assert err.text() == "At most 3 per day."  # not in the catalog: as written
     err = NotFound()
-    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
-        assert err.text() == "找不到。" or err.text() != "Not found."
+    assert err.message == "Not found."
+    with app.test_request_context("/?lang=zh_Hans"):
+        assert err.text() == "未找到。"
+        # a marked param is translated inside the translated template
+        err = ValidationError(N_("%(field)s: %(problem)s"),
+                              params={"field": "name", "problem": N_("Not found.")})
+        assert err.message == "name: Not found."
+        assert err.text() != err.message and "未找到" in err.text()
 
 
 @pytest.mark.parametrize("lang", ["zh_Hans", "en"])
@@ -205,3 +212,19 @@ def test_subclass_messages_are_the_marked_ones() -> None:
     """Class-level messages are plain strings at runtime (N_ returns its argument)."""
     assert isinstance(DomainError().message, str)
     assert NotFound().message == "Not found."
+
+
+def test_a_service_refusal_on_an_admin_form_reads_in_chinese(client: Any, admin: Any) -> None:
+    """The reward form's window check lives in the service (admin_service): its refusal
+    came back as "ends_at: Must be after starts_at." on the Chinese form."""
+    from tests.conftest import PASSWORD
+
+    client.post("/login", data={"username": admin.username, "password": PASSWORD})
+    page = client.post("/admin/mall/rewards/new?lang=zh_Hans", data={
+        "name": "Window mug", "currency": "coin", "price": "5", "stock": "3",
+        "stock_buckets": "1", "grant_type": "physical", "active": "y",
+        "starts_at": "2026-12-10T10:00", "ends_at": "2026-12-09T10:00"})
+    html = page.get_data(as_text=True)
+    assert page.status_code in (200, 422), html[:500]
+    assert "Must be after" not in html
+    assert "必须晚于开始时间" in html, html.split('id="main"', 1)[1][:3000]

@@ -129,6 +129,17 @@ class ValidationError(DomainError):
     status, code, message = 422, "validation_error", N_("Some fields are invalid.")
 
 
+def field_error(field: str, problem: str, message: str | None = None,
+                **params: Any) -> ValidationError:
+    """A 422 naming `field`. `problem` (marked with N_, no values: it goes to
+    `details["fields"]`, which pages translate as is) is the field's message, and by
+    default the top-level one reads "field: problem". A problem worth telling with its
+    values gives `message` too: a marked template with %(field)s, filled from `params`."""
+    return ValidationError(message or N_("%(field)s: %(problem)s"),
+                           params={"field": field, "problem": problem, **params},
+                           details={"fields": {field: [problem]}})
+
+
 class RateLimited(DomainError):
     status, code, message = 429, "rate_limited", N_("Too many requests; try again later.")
 

@@ -434,6 +434,34 @@ def test_the_catalog_reads_in_one_language(browser: Any, live_server: str, demo:
     context.close()
 
 
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_error_pages_read_in_one_language(browser: Any, live_server: str, demo: Any,
+                                          locale: str) -> None:
+    """A gone reward, cause or card and a mistyped address: the page a person lands on
+    from an old link. A Chinese reader once got "No such reward, or it is not available
+    now." (a service's English message) on an otherwise Chinese page."""
+    import re
+
+    context = browser.new_context(base_url=live_server, locale=locale, viewport=PHONE)
+    page = context.new_page()
+    _sign_in_with_form(page, "alice", DEMO_PASSWORD)
+    mixed = {}
+    for path in ("/mall/rewards/987654", "/causes/987654", "/cards/987654", "/no/such/page"):
+        response = page.goto(path)
+        assert response is not None and response.status == 404, path
+        text = page.locator("main").inner_text()
+        if locale == "zh-CN":
+            words = set(re.findall(_ENGLISH_WORDS, text)) - _LATIN_ALLOWED
+            assert re.search(r"[\u4e00-\u9fff]{2}", text), (path, text)
+        else:
+            words = set(re.findall(r"[\u4e00-\u9fff]+", text))
+        if words:
+            mixed[path] = sorted(words)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    assert mixed == {}
+    context.close()
+
+
 def test_an_open_row_editor_takes_the_rows_width(browser: Any, live_server: str,
                                                  demo: Any) -> None:
     """The coupon catalog edits a row in place. Opened, its form (name, translations) once

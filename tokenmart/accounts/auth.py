@@ -20,7 +20,7 @@ from tokenmart.accounts.models import User
 from tokenmart.accounts.service import ApiCaller, caller_for_token, touch_token
 from tokenmart.core.api import IDEMPOTENT_MARK
 from tokenmart.core.idempotency import EarlyClaim, early_claim
-from tokenmart.errors import Forbidden, Unauthorized
+from tokenmart.errors import N_, Forbidden, Unauthorized
 from tokenmart.extensions import db, login_manager
 
 AUTH_MARK = "_tokenmart_auth"
@@ -45,10 +45,10 @@ def load_api_caller(claim: EarlyClaim | None = None) -> ApiCaller:
         touch_token(caller.token_id)
         db.session.commit()
     if caller is None:
-        raise Unauthorized(
+        raise Unauthorized(N_(
             "Send 'Authorization: Bearer <token>' with a valid token "
             "(POST /api/v1/auth/tokens gives one)."
-        )
+        ))
     g.api_caller = caller
     return caller
 
@@ -93,7 +93,7 @@ def auth_required(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             caller = load_api_caller(early_claim() if claims_early else None)
             if role is not None and not (caller.has_role(role) or caller.is_admin):
-                raise Forbidden(f"This needs the {role} role.")
+                raise Forbidden(N_("This needs the %(role)s role."), params={"role": role})
             result = fn(*args, **kwargs)
             if role == "admin":
                 _audit_if_changed(caller.id, result)

@@ -22,7 +22,7 @@ from tokenmart.accounts.passwords import hash_password, is_common, verify_passwo
 from tokenmart.audit import service as audit
 from tokenmart.core import idempotency, rawsql
 from tokenmart.core.clock import utcnow
-from tokenmart.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
+from tokenmart.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 
@@ -31,19 +31,19 @@ MIN_PASSWORD = 8
 
 
 class UsernameTaken(Conflict):
-    code, message = "username_taken", "That username is taken; choose another."
+    code, message = "username_taken", N_("That username is taken; choose another.")
 
 
 class InvalidCredentials(DomainError):
-    status, code, message = 401, "invalid_credentials", "Wrong username or password."
+    status, code, message = 401, "invalid_credentials", N_("Wrong username or password.")
 
 
 class AccountBanned(Forbidden):
-    code, message = "account_banned", "This account has been banned."
+    code, message = "account_banned", N_("This account has been banned.")
 
 
 class WrongPassword(Forbidden):
-    code, message = "wrong_password", "The current password is not right."
+    code, message = "wrong_password", N_("The current password is not right.")
 
 
 def password_problems(password: str, username: str = "") -> list[str]:
@@ -122,7 +122,7 @@ def register_user(
             db.session.flush()
     except IntegrityError as exc:
         if email and "email" in str(exc.orig).lower():
-            raise Conflict("That e-mail address is already registered.", code="email_taken") from exc
+            raise Conflict(N_("That e-mail address is already registered."), code="email_taken") from exc
         raise UsernameTaken() from exc
     ledger.open_user_accounts(user.id)
     signals.user_registered.send(user, ref=ref)
@@ -138,7 +138,7 @@ def find_by_username(username: str) -> User | None:
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     return user
 
 
@@ -313,7 +313,7 @@ def revoke_token_of(user_id: int, token_id: int) -> None:
                                   ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())).rowcount
     if not n:
-        raise NotFound("No such token.")
+        raise NotFound(N_("No such token."))
 
 
 def revoke_token(token: str) -> bool:
@@ -335,7 +335,8 @@ def revoke_all_tokens(user_id: int) -> int:
 
 def grant_role(user: User, role: str) -> None:
     if role not in ROLES:
-        raise ValidationError(f"Unknown role {role!r}; known roles: {', '.join(ROLES)}.")
+        raise ValidationError(N_("Unknown role %(role)s; known roles: %(roles)s."),
+                              params={"role": repr(role), "roles": ", ".join(ROLES)})
     if not user.has_role(role):
         user.roles_rel.append(UserRole(role=role))
         db.session.flush()
@@ -348,8 +349,9 @@ def create_admin(username: str, password: str) -> User:
         user = register_user(username, password)
     elif not verify_password(user.password_hash, password):
         raise UsernameTaken(
-            f"User {username!r} exists with another password; pick another name or "
-            "sign in as them and grant the role."
+            N_("User %(name)s exists with another password; pick another name or "
+               "sign in as them and grant the role."),
+            params={"name": repr(username)},
         )
     grant_role(user, "admin")
     return user
@@ -370,7 +372,7 @@ def end_web_sessions(user: User) -> None:
 def ban_user(user: User, *, actor_id: int, reason: str) -> User:
     """Ban: sign-in refused, sessions and tokens invalidated; listeners hide listings."""
     if user.id == actor_id:
-        raise Forbidden("Admins cannot ban themselves.", code="cannot_ban_self")
+        raise Forbidden(N_("Admins cannot ban themselves."), code="cannot_ban_self")
     before = {"is_banned": user.is_banned, "banned_reason": user.banned_reason}
     user.is_banned = True
     user.banned_reason = (reason or "")[:500] or None

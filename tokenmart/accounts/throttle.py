@@ -22,7 +22,7 @@ from flask import current_app
 from tokenmart.accounts.models import SigninThrottle
 from tokenmart.core.clock import utcnow
 from tokenmart.core.db import UTCDateTime
-from tokenmart.errors import DomainError
+from tokenmart.errors import N_, DomainError
 from tokenmart.extensions import db
 
 FREE_ATTEMPTS = 5
@@ -39,7 +39,7 @@ _COUNT_FAILURE = sa.text(
 
 class TooManyAttempts(DomainError):
     status, code = 429, "too_many_attempts"
-    message = "Too many failed sign-ins for this account; wait and try again."
+    message = N_("Too many failed sign-ins for this account; wait and try again.")
 
 
 def delay_after(failures: int) -> timedelta:

@@ -22,7 +22,7 @@ from tokenmart.accounts.models import RecoveryCode, User
 from tokenmart.accounts.passwords import verify_password
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import utcnow
-from tokenmart.errors import DomainError, Forbidden, ValidationError
+from tokenmart.errors import N_, DomainError, Forbidden, ValidationError
 from tokenmart.extensions import db
 
 ISSUER = "tokenmart"
@@ -33,24 +33,25 @@ VALID_WINDOW = 1
 
 class OtpRequired(DomainError):
     status, code = 401, "otp_required"
-    message = "This account uses two-factor sign-in: send `otp`, a current code or a recovery code."
+    message = N_("This account uses two-factor sign-in: send `otp`, a current code or a "
+                 "recovery code.")
 
 
 class InvalidOtp(DomainError):
-    status, code, message = 401, "invalid_otp", "That code is not right or was already used."
+    status, code, message = 401, "invalid_otp", N_("That code is not right or was already used.")
 
 
 def provisioning_uri(user: User) -> str:
     """The otpauth:// URI an authenticator app scans (as a QR code) during enrollment."""
     if not user.totp_secret:
-        raise ValidationError("Start enrollment first.")
+        raise ValidationError(N_("Start enrollment first."))
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
 
 
 def start_enrollment(user: User) -> str:
     """A fresh secret for `user` (replacing a pending one); not in force until confirmed."""
     if user.has_two_factor:
-        raise ValidationError("Two-factor sign-in is already on.", code="already_enrolled")
+        raise ValidationError(N_("Two-factor sign-in is already on."), code="already_enrolled")
     user.totp_secret = pyotp.random_base32()
     db.session.flush()
     return user.totp_secret
@@ -59,7 +60,7 @@ def start_enrollment(user: User) -> str:
 def confirm_enrollment(user: User, code: str) -> list[str]:
     """Turn two-factor sign-in on with a current code; the recovery codes, shown once."""
     if user.has_two_factor or not user.totp_secret:
-        raise ValidationError("Start enrollment first.")
+        raise ValidationError(N_("Start enrollment first."))
     step = _matching_step(user.totp_secret, code)
     if step is None:
         raise InvalidOtp()
@@ -74,7 +75,7 @@ def confirm_enrollment(user: User, code: str) -> list[str]:
 def disable(user: User, password: str, code: str) -> None:
     """Turn it off: needs the password and a current (or recovery) code."""
     if not verify_password(user.password_hash, password or ""):
-        raise Forbidden("The password is not right.", code="wrong_password")
+        raise Forbidden(N_("The password is not right."), code="wrong_password")
     verify(user, code)
     user.totp_secret = None
     user.totp_enabled_at = None

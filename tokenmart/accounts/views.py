@@ -191,7 +191,7 @@ def register() -> Any:
             elif err.code == "email_taken":
                 form.email.errors.append(_("That e-mail address is already registered."))
             else:
-                for name, messages in (err.details.get("fields") or {}).items():
+                for name, messages in err.field_texts().items():
                     getattr(form, name).errors.extend(messages)
             return render_template("accounts/register.html", form=form), 422
         db.session.commit()
@@ -265,7 +265,7 @@ def change_password() -> Any:
                                                   "try again.")]
             else:
                 form.new_password.errors = list(
-                    (err.details.get("fields") or {}).get("new_password", [err.message]))
+                    err.field_texts().get("new_password", [err.text()]))
             return render_template("accounts/password.html", form=form), 422
         db.session.commit()
         # This browser stays signed in under the new session version; the others do not.

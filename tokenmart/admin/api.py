@@ -167,11 +167,11 @@ def create_snapshot() -> Any:
 def get_snapshot(snapshot_id: int) -> Any:
     """Segment counts of a snapshot"""
     from tokenmart.admin.models import SegmentSnapshot
-    from tokenmart.errors import NotFound
+    from tokenmart.errors import N_, NotFound
 
     snapshot = db.session.get(SegmentSnapshot, snapshot_id)
     if snapshot is None:
-        raise NotFound("No such segment snapshot.")
+        raise NotFound(N_("No such segment snapshot."))
     return _snapshot_payload(snapshot)
 
 

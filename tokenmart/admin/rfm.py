@@ -28,7 +28,7 @@ from tokenmart.accounts.models import User
 from tokenmart.admin.models import SegmentGrant, SegmentMember, SegmentSnapshot
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import app_timezone, utcnow
-from tokenmart.errors import NotFound, ValidationError
+from tokenmart.errors import N_, NotFound, ValidationError
 from tokenmart.extensions import db
 from tokenmart.notifications import service as notifications
 
@@ -163,15 +163,18 @@ def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id:
     from tokenmart.analytics.holdout import MAX_HOLDOUT_PERCENT, draw_holdout, new_seed
 
     if not 0 <= holdout_percent <= MAX_HOLDOUT_PERCENT:
-        raise ValidationError(details={"fields": {"holdout_percent": [
-            f"Between 0 and {MAX_HOLDOUT_PERCENT}."]}})
+        raise ValidationError(N_("The holdout percent must be between 0 and %(max)s."),
+                              params={"max": MAX_HOLDOUT_PERCENT},
+                              details={"fields": {"holdout_percent": [N_("Out of range.")]}})
     if segment not in SEGMENTS:
-        raise ValidationError(details={"fields": {"segment": [f"One of {', '.join(SEGMENTS)}."]}})
+        raise ValidationError(N_("Unknown segment; use one of %(segments)s."),
+                              params={"segments": ", ".join(SEGMENTS)},
+                              details={"fields": {"segment": [N_("Unknown segment.")]}})
     if db.session.get(SegmentSnapshot, snapshot_id) is None:
-        raise NotFound("No such segment snapshot.")
+        raise NotFound(N_("No such segment snapshot."))
     if bulk_coupon_issuer is None:
-        raise ValidationError("Coupons are not available.", details={"fields": {
-            "template_id": ["The coupons feature is not installed."]}})
+        raise ValidationError(N_("Coupons are not available."), details={"fields": {
+            "template_id": [N_("The coupons feature is not installed.")]}})
     existing = sa.select(SegmentGrant).where(
         SegmentGrant.snapshot_id == snapshot_id, SegmentGrant.segment == segment,
         SegmentGrant.template_id == template_id)

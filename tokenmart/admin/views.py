@@ -62,7 +62,8 @@ def _admin_words() -> dict[str, Any]:
 
 
 def _error_text(err: DomainError) -> str:
-    """A refused back-office action in the reader's language (service messages are English)."""
+    """A refused back-office action in the reader's language: these actions' own words
+    for the refusals they expect, else the service's message, translated."""
     texts = {
         "cannot_ban_self": _("You cannot ban yourself."),
         "not_found": _("That segment scoring or coupon template no longer exists."),
@@ -70,7 +71,7 @@ def _error_text(err: DomainError) -> str:
         "template_ended": _("This coupon template has ended; choose another one."),
         "validation_error": _("Choose a segment and a coupon template."),
     }
-    return texts.get(err.code, _("This could not be done. Please try again."))
+    return texts.get(err.code) or err.text()
 
 
 @bp.get("/")

@@ -17,14 +17,14 @@ from tokenmart.analytics import uplift as uplift_q
 from tokenmart.analytics.attribution import PATH_KINDS
 from tokenmart.analytics.subjects import Subject, get_subject
 from tokenmart.core.clock import utcnow
-from tokenmart.errors import NotFound
+from tokenmart.errors import N_, NotFound
 
 
 def subject_for_path(path_kind: str, subject_id: int) -> Subject:
     """The subject named by the API's path kind (e.g. "coupon-template"); 404 otherwise."""
     kind = PATH_KINDS.get(path_kind)
     if kind is None:
-        raise NotFound("No such report.")
+        raise NotFound(N_("No such report."))
     return get_subject(kind, subject_id)
 
 

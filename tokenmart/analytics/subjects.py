@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from tokenmart.accounts.models import User
 from tokenmart.analytics.models import GrantCohort
 from tokenmart.coupons.models import Assist, Campaign, Coupon, CouponTemplate, Drive
-from tokenmart.errors import NotFound
+from tokenmart.errors import N_, NotFound
 from tokenmart.extensions import db
 
 
@@ -66,7 +66,7 @@ def get_subject(kind: str, subject_id: int) -> Subject:
         card = db.session.get(membership.CardProgram, subject_id)
         if card is not None:
             return Subject(kind, card.id, card.name, card.created_at)
-    raise NotFound("No such report.")
+    raise NotFound(N_("No such report."))
 
 
 def attributed(model: Any, subject: Subject) -> Any:

@@ -41,7 +41,7 @@ from tokenmart.core.idempotency import idempotent
 from tokenmart.core.limits import upload_limit
 from tokenmart.core.pagination import PageArgsSchema
 from tokenmart.core.replicas import reads_replica
-from tokenmart.errors import NotFound, ValidationError
+from tokenmart.errors import N_, NotFound, ValidationError
 from tokenmart.extensions import db, limiter
 
 blp = Blueprint("barter_api", __name__, url_prefix="/api/v1", description="Barter")
@@ -133,10 +133,10 @@ def upload_photo(_files: dict[str, Any], listing_id: int) -> Any:
     """Add a photo (multipart field `photo`; JPEG, PNG or WebP up to 5 MB; at most 6)"""
     extra = sorted(set(request.form) | (set(request.files) - {"photo"}))
     if extra:  # the document allows `photo` only (found by `make fuzz`)
-        raise ValidationError(details={"fields": {name: ["Unknown field."] for name in extra}})
+        raise ValidationError(details={"fields": {name: [N_("Unknown field.")] for name in extra}})
     upload = request.files.get("photo")
     if upload is None:
-        raise ValidationError(details={"fields": {"photo": ["Attach a file as `photo`."]}})
+        raise ValidationError(details={"fields": {"photo": [N_("Attach a file as `photo`.")]}})
     try:
         photo = listings_service.add_listing_photo(listing_id, current_api_user(), upload.stream)
     finally:
@@ -286,5 +286,5 @@ def trader_stats(user_id: int) -> Any:
     from tokenmart.accounts.models import User
 
     if db.session.get(User, user_id) is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     return trust.trader_stats(user_id)

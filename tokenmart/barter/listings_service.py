@@ -17,7 +17,7 @@ from tokenmart.audit import service as audit
 from tokenmart.barter.models import Listing, ListingPhoto
 from tokenmart.barter.photos import add_photo, prepare_photos, store_photo
 from tokenmart.core.clock import utcnow
-from tokenmart.errors import DomainError, Forbidden, InvalidState, NotFound
+from tokenmart.errors import N_, DomainError, Forbidden, InvalidState, NotFound
 from tokenmart.extensions import db
 from tokenmart.notifications.service import notify
 
@@ -30,7 +30,7 @@ EDITABLE_STATUSES = ("pending_review", "active", "rejected")
 
 
 class NotYourListing(DomainError):
-    status, code, message = 403, "not_your_listing", "This is not your listing."
+    status, code, message = 403, "not_your_listing", N_("This is not your listing.")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ LISTING_TRANSITIONS: dict[str, ListingTransition] = {
 def get_listing(listing_id: int) -> Listing:
     listing = db.session.get(Listing, listing_id)
     if listing is None:
-        raise NotFound("No such listing.")
+        raise NotFound(N_("No such listing."))
     return listing
 
 
@@ -74,7 +74,7 @@ def visible_to(listing: Listing, viewer: User | None) -> bool:
 def get_visible_listing(listing_id: int, viewer: User | None) -> Listing:
     listing = get_listing(listing_id)
     if not visible_to(listing, viewer):
-        raise NotFound("No such listing.")
+        raise NotFound(N_("No such listing."))
     return listing
 
 
@@ -122,7 +122,8 @@ def transition_listing(
     if row is None:
         db.session.refresh(listing)
         raise InvalidState(
-            f"The listing is {listing.status}; it cannot be {action}d now.",
+            N_("The listing is %(status)s; you cannot %(action)s it now."),
+            params={"status": listing.status, "action": action},
             details={"status": listing.status, "action": action},
         )
     db.session.refresh(listing)
@@ -160,8 +161,8 @@ def edit_listing(listing_id: int, owner: User, changes: dict[str, Any]) -> Listi
     ).first()
     db.session.refresh(listing)
     if row is None:
-        raise InvalidState(f"A {listing.status} listing cannot be edited.",
-                           details={"status": listing.status})
+        raise InvalidState(N_("A %(status)s listing cannot be edited."),
+                           params={"status": listing.status}, details={"status": listing.status})
     return listing
 
 
@@ -171,8 +172,8 @@ def photos_changed(listing_id: int, owner: User) -> Listing:
     if listing.seller_id != owner.id:
         raise NotYourListing()
     if listing.status not in EDITABLE_STATUSES:
-        raise InvalidState(f"A {listing.status} listing cannot be edited.",
-                           details={"status": listing.status})
+        raise InvalidState(N_("A %(status)s listing cannot be edited."),
+                           params={"status": listing.status}, details={"status": listing.status})
     if listing.status != "pending_review":
         return transition_listing(listing_id, "resubmit", owner)
     return listing

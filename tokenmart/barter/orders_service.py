@@ -24,22 +24,31 @@ from tokenmart.barter.settings import setting
 from tokenmart.barter.shipping import shipping_fee_cents
 from tokenmart.core.clock import utcnow
 from tokenmart.core.pagination import Page, paginate
-from tokenmart.errors import Conflict, DomainError, InvalidState, NotFound, ValidationError
+from tokenmart.errors import N_, Conflict, DomainError, InvalidState, NotFound, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.notifications.service import notify
 
 
 class NotYourOrder(DomainError):
-    status, code, message = 403, "not_your_order", "You cannot do this with this order."
+    status, code, message = 403, "not_your_order", N_("You cannot do this with this order.")
 
 
 class OwnListing(DomainError):
-    status, code, message = 403, "own_listing", "You cannot order your own listing."
+    status, code, message = 403, "own_listing", N_("You cannot order your own listing.")
+
+
+#: the hand-over to choose instead, by the listing's own way (a field message is one
+#: catalog sentence, so each way has its own)
+CHOOSE_HANDOVER = {
+    "post": N_("Choose post."),
+    "meetup": N_("Choose meetup."),
+    "both": N_("Choose post or meetup."),
+}
 
 
 class ListingNotAvailable(Conflict):
-    code, message = "listing_not_available", "This listing is no longer available."
+    code, message = "listing_not_available", N_("This listing is no longer available.")
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ ORDER_TRANSITIONS: dict[str, OrderTransition] = {
 def get_order(order_id: int) -> Order:
     order = db.session.get(Order, order_id)
     if order is None:
-        raise NotFound("No such order.")
+        raise NotFound(N_("No such order."))
     return order
 
 
@@ -99,22 +108,22 @@ def place_order(
     """
     listing = db.session.get(Listing, listing_id)
     if listing is None:
-        raise NotFound("No such listing.")
+        raise NotFound(N_("No such listing."))
     if listing.seller_id == buyer.id:
         raise OwnListing()
     if handover not in ("post", "meetup") or listing.handover not in (handover, "both"):
         raise ValidationError(
-            "This listing is not handed over that way.",
-            details={"fields": {"handover": [f"Choose {listing.handover}."]}},
+            N_("This listing is not handed over that way."),
+            details={"fields": {"handover": [CHOOSE_HANDOVER[listing.handover]]}},
         )
     address = (address or "").strip() or None
     if handover == "post" and not address:
-        raise ValidationError("Post needs an address.",
-                              details={"fields": {"address": ["Required for post."]}})
+        raise ValidationError(N_("Post needs an address."),
+                              details={"fields": {"address": [N_("Required for post.")]}})
     fee = shipping_fee_cents(handover)
     if coupon_code and fee == 0:
-        raise ValidationError("Coupons only reduce the shipping fee of posted items.",
-                              details={"fields": {"coupon_code": ["Only for post."]}})
+        raise ValidationError(N_("Coupons only reduce the shipping fee of posted items."),
+                              details={"fields": {"coupon_code": [N_("Only for post.")]}})
     with db.session.begin_nested():
         reserved = db.session.execute(
             sa.update(Listing)
@@ -183,11 +192,11 @@ def transition(
         # A parcel has a tracking number; a meet-up is simply handed over.
         tracking = (tracking_no or "").strip()[:64] or None
         if order.handover == "post" and tracking is None:
-            raise ValidationError(details={"fields": {"tracking_no": ["Required."]}})
+            raise ValidationError(details={"fields": {"tracking_no": [N_("Required.")]}})
         values.update(tracking_no=tracking, shipped_at=now)
     if action == "dispute":
         if not reason or not reason.strip():
-            raise ValidationError(details={"fields": {"reason": ["Required."]}})
+            raise ValidationError(details={"fields": {"reason": [N_("Required.")]}})
         values["dispute_reason"] = reason.strip()[:1000]
     if action in ("refund", "release") and reason:
         values["resolution_note"] = reason.strip()[:1000]
@@ -206,7 +215,8 @@ def transition(
         if moved is None:
             db.session.refresh(order)
             raise InvalidState(
-                f"The order is {order.status}; you cannot {action.replace('_', ' ')} it now.",
+                N_("The order is %(status)s; you cannot %(action)s it now."),
+                params={"status": order.status, "action": action.replace("_", " ")},
                 details={"status": order.status, "action": action},
             )
         db.session.refresh(order)

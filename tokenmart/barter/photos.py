@@ -16,19 +16,19 @@ from sqlalchemy.exc import IntegrityError
 from tokenmart.barter.models import ListingPhoto
 from tokenmart.barter.settings import setting
 from tokenmart.barter.storage import get_storage, valid_key
-from tokenmart.errors import Conflict, DomainError, NotFound, ValidationError
+from tokenmart.errors import N_, Conflict, DomainError, NotFound, ValidationError
 from tokenmart.extensions import db
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
 class PhotoTooLarge(DomainError):
-    status, code, message = 413, "photo_too_large", "Photos may be at most 5 MB."
+    status, code, message = 413, "photo_too_large", N_("Photos may be at most 5 MB.")
 
 
 class UnsupportedPhoto(DomainError):
     status, code = 415, "unsupported_photo"
-    message = "Upload a JPEG, PNG or WebP photo."
+    message = N_("Upload a JPEG, PNG or WebP photo.")
 
 
 @dataclass
@@ -45,7 +45,8 @@ def _read_limited(stream: IO[bytes]) -> bytes:
     if len(data) > limit:
         raise PhotoTooLarge(details={"max_bytes": limit})
     if not data:
-        raise ValidationError("The photo is empty.", details={"fields": {"photo": ["Empty file."]}})
+        raise ValidationError(N_("The photo is empty."),
+                              details={"fields": {"photo": [N_("Empty file.")]}})
     return data
 
 
@@ -53,7 +54,7 @@ def process_image(data: bytes) -> Rendition:
     """Decode, check and re-encode; raises UnsupportedPhoto / PhotoTooLarge (4xx)."""
     max_pixels = int(setting("BARTER_MAX_PHOTO_PIXELS"))
     Image.MAX_IMAGE_PIXELS = max_pixels
-    too_big = PhotoTooLarge("The photo has too many pixels.", code="photo_too_many_pixels",
+    too_big = PhotoTooLarge(N_("The photo has too many pixels."), code="photo_too_many_pixels",
                             details={"max_pixels": max_pixels})
     try:
         with warnings.catch_warnings():
@@ -159,7 +160,8 @@ def _check_room(listing_id: int) -> int:
 
 
 def _too_many(limit: int) -> Conflict:
-    return Conflict(f"A listing can have at most {limit} photos.", code="too_many_photos")
+    return Conflict(N_("A listing can have at most %(n)s photos."), params={"n": limit},
+                    code="too_many_photos")
 
 
 def store_photo(listing_id: int, rendition: Rendition) -> ListingPhoto:
@@ -198,7 +200,7 @@ def _free_position(listing_id: int, limit: int) -> int | None:
 def remove_photo(listing_id: int, photo_id: int) -> None:
     photo = db.session.get(ListingPhoto, photo_id)
     if photo is None or photo.listing_id != listing_id:
-        raise NotFound("No such photo.")
+        raise NotFound(N_("No such photo."))
     db.session.delete(photo)
     db.session.flush()
     storage = get_storage()

@@ -12,7 +12,7 @@ from tokenmart.barter.listings_service import get_visible_listing, transition_li
 from tokenmart.barter.models import Listing, ListingReport
 from tokenmart.barter.settings import setting
 from tokenmart.core.clock import utcnow
-from tokenmart.errors import Conflict, Forbidden
+from tokenmart.errors import N_, Conflict, Forbidden
 from tokenmart.extensions import db
 
 
@@ -20,7 +20,7 @@ def report_listing(listing_id: int, reporter: User, reason: str, note: str = "")
     """Record a report (409 already_reported on a repeat); the Nth distinct one hides it."""
     listing = get_visible_listing(listing_id, reporter)
     if listing.seller_id == reporter.id:
-        raise Forbidden("You cannot report your own listing.", code="own_listing")
+        raise Forbidden(N_("You cannot report your own listing."), code="own_listing")
     report = ListingReport(listing_id=listing_id, reporter_id=reporter.id, reason=reason,
                            note=(note or "").strip()[:500])
     try:
@@ -28,7 +28,7 @@ def report_listing(listing_id: int, reporter: User, reason: str, note: str = "")
             db.session.add(report)
             db.session.flush()
     except IntegrityError as exc:
-        raise Conflict("You already reported this listing.", code="already_reported") from exc
+        raise Conflict(N_("You already reported this listing."), code="already_reported") from exc
     # The counter moves in the database, so concurrent reports each count once.
     count = db.session.execute(
         sa.update(Listing).where(Listing.id == listing_id)

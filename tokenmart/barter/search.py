@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from tokenmart.barter.models import Listing
 from tokenmart.core.forms import INT_MAX
 from tokenmart.core.pagination import Page
-from tokenmart.errors import ValidationError
+from tokenmart.errors import N_, ValidationError
 from tokenmart.extensions import db
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
@@ -65,8 +65,8 @@ def _decode(cursor: str, *keys: str) -> dict[str, int]:
         return found  # type: ignore[return-value]
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationError(
-            "The cursor is not valid; start again without it.",
-            details={"fields": {"cursor": ["Invalid cursor."]}},
+            N_("The cursor is not valid; start again without it."),
+            details={"fields": {"cursor": [N_("Invalid cursor.")]}},
         ) from exc
 
 

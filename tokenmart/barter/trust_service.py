@@ -12,7 +12,7 @@ from tokenmart.accounts.models import User
 from tokenmart.barter.models import Order, OrderMessage, Rating
 from tokenmart.barter.orders_service import NotYourOrder, _notify, _title, get_order_for
 from tokenmart.core.pagination import Page
-from tokenmart.errors import Conflict, InvalidState
+from tokenmart.errors import N_, Conflict, InvalidState
 from tokenmart.extensions import db
 
 
@@ -30,7 +30,7 @@ def rate_order(order_id: int, rater: User, stars: int, comment: str = "") -> Rat
     if rater.id not in (order.buyer_id, order.seller_id):
         raise NotYourOrder()
     if order.status != "completed":
-        raise InvalidState("You can rate once the swap is completed.",
+        raise InvalidState(N_("You can rate once the swap is completed."),
                            details={"status": order.status})
     ratee = order.seller_id if rater.id == order.buyer_id else order.buyer_id
     rating = Rating(order_id=order.id, rater_id=rater.id, ratee_id=ratee, stars=stars,
@@ -40,7 +40,7 @@ def rate_order(order_id: int, rater: User, stars: int, comment: str = "") -> Rat
             db.session.add(rating)
             db.session.flush()
     except IntegrityError as exc:
-        raise Conflict("You already rated this swap.", code="already_rated") from exc
+        raise Conflict(N_("You already rated this swap."), code="already_rated") from exc
     return rating
 
 
@@ -69,7 +69,7 @@ def post_message(order_id: int, author: User, body: str) -> OrderMessage:
     """Buyer and seller write in the order's thread; the other side is notified."""
     order = get_order_for(order_id, author)
     if author.id not in (order.buyer_id, order.seller_id):
-        raise NotYourOrder("Only the buyer and the seller write in this thread.")
+        raise NotYourOrder(N_("Only the buyer and the seller write in this thread."))
     message = OrderMessage(order_id=order.id, author_id=author.id, body=body.strip()[:1000])
     db.session.add(message)
     db.session.flush()

@@ -40,10 +40,10 @@ def error_text(err: DomainError) -> str:
     }
     if err.code in texts:
         return texts[err.code]
-    fields = err.details.get("fields") if err.details else None
+    fields = err.field_texts()
     if fields:
         return " ".join(field_error(name, msgs) for name, msgs in fields.items())
-    return _("That did not work; check the form and try again.")
+    return err.text()
 
 
 def coupon_error_text(err: DomainError) -> str:
@@ -54,8 +54,9 @@ def coupon_error_text(err: DomainError) -> str:
     return error_text(err)
 
 
-def field_error(name: str, messages: Any) -> str:
-    """A service's field error in the reader's words (services speak English codes)."""
+def field_error(name: str, messages: list[str]) -> str:
+    """A service's field error in the reader's words: barter's own sentence for the
+    field, else its messages (already translated, from `err.field_texts()`)."""
     texts = {
         "address": _("Post needs an address to send the item to."),
         "handover": _("This listing is not handed over that way."),
@@ -64,13 +65,13 @@ def field_error(name: str, messages: Any) -> str:
         "reason": _("Say what went wrong."),
         "photo": _("The photo is empty."),
     }
-    return texts.get(name) or " ".join(map(str, messages))
+    return texts.get(name) or " ".join(messages)
 
 
 def errors_into_form(err: DomainError, form: Form, fallback: str) -> str | None:
     """Put a service's field errors onto the form's fields; returns the message for the
     whole form (None when every error found its field)."""
-    fields = (err.details or {}).get("fields") or {}
+    fields = err.field_texts()
     placed = False
     for name, messages in fields.items():
         target = fallback if name not in form else name

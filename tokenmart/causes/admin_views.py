@@ -70,9 +70,9 @@ def _show_errors(form: CauseForm, err: DomainError) -> None:
     if "ends_at" in fields:
         form.ends_at.errors = [*form.ends_at.errors, _("The end must come after the start.")]
     elif "translations" in fields:
-        _show_translation_error(form, fields["translations"])
+        _show_translation_error(form, [err.text()])  # it says which one and why
     else:
-        flash(err.message, "error")
+        flash(err.text(), "error")
 
 
 def _show_translation_error(form: Any, messages: list[str]) -> None:
@@ -186,7 +186,7 @@ def payouts(cause_id: int) -> Any:
         if err.code == "insufficient_balance":
             form.amount.errors = [_("The cause holds less than this.")]
         else:
-            flash(err.message, "error")
+            flash(err.text(), "error")
         # the rollback freed the key: the same form (as typed) may be sent again
         return _payouts_page(db.session.get(Cause, cause_id) or abort(404), form, 422)
     store_form_result(record_id, {"id": payout.id})

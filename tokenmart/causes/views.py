@@ -117,7 +117,7 @@ def _give_error(err: DomainError) -> str:
     return {
         "insufficient_balance": _("Your balance is too low for this gift."),
         "cause_closed": _("This cause is not taking gifts now."),
-    }.get(err.code, err.message)
+    }.get(err.code, err.text())
 
 
 @bp.post("/causes/<int:cause_id>/donate")

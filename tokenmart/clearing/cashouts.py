@@ -25,7 +25,7 @@ from tokenmart.clearing.models import Cashout
 from tokenmart.clearing.settings import setting
 from tokenmart.core.clock import local_day_bounds, local_today, utcnow
 from tokenmart.core.pagination import Page, paginate
-from tokenmart.errors import Conflict, InvalidState, NotFound, ValidationError
+from tokenmart.errors import N_, Conflict, InvalidState, NotFound, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.notifications.service import notify
@@ -35,15 +35,15 @@ PAID_OUT = ledger.system("paid_out")
 
 
 class BelowMinimum(ValidationError):
-    code, message = "below_minimum", "This is below the minimum cash-out."
+    code, message = "below_minimum", N_("This is below the minimum cash-out.")
 
 
 class CashoutPending(Conflict):
-    code, message = "cashout_pending", "You already have a cash-out waiting for review."
+    code, message = "cashout_pending", N_("You already have a cash-out waiting for review.")
 
 
 class DailyLimitReached(Conflict):
-    code, message = "daily_limit_reached", "This would pass today's cash-out maximum."
+    code, message = "daily_limit_reached", N_("This would pass today's cash-out maximum.")
 
 
 def _cashed_out_today(user_id: int) -> int:
@@ -113,6 +113,13 @@ def last_destination(user_id: int) -> Destination | None:
     return Destination(*row) if row is not None else None
 
 
+#: the refusal of a second decision, by the status the first one left
+ALREADY_DECIDED = {
+    "approved": N_("This cash-out is already approved."),
+    "rejected": N_("This cash-out is already rejected."),
+}
+
+
 def _decide(cashout_id: int, status: str, actor_id: int, **values: Any) -> Cashout:
     row = db.session.execute(
         sa.update(Cashout)
@@ -125,9 +132,11 @@ def _decide(cashout_id: int, status: str, actor_id: int, **values: Any) -> Casho
         .execution_options(populate_existing=True)
     ).scalar()
     if cashout is None:
-        raise NotFound("No such cash-out.")
+        raise NotFound(N_("No such cash-out."))
     if row is None:
-        raise InvalidState(f"This cash-out is already {cashout.status}.")
+        raise InvalidState(ALREADY_DECIDED.get(cashout.status)
+                           or N_("This cash-out is already %(status)s."),
+                           params={"status": cashout.status})
     return cashout
 
 

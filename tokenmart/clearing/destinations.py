@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from tokenmart.clearing.models import PAYOUT_METHODS
 from tokenmart.core.forms import CONTROL_CHARS
-from tokenmart.errors import ValidationError
+from tokenmart.errors import N_, ValidationError
 
 NAME_MAX = 60  #: cashouts.payout_account_name
 ACCOUNT_MAX = 64  #: cashouts.payout_account
@@ -79,7 +79,7 @@ def check_destination(method: str | None, account_name: str | None,
     """The normalised destination; raises ValidationError (422, with per-field messages)."""
     errors = destination_errors(method, account_name, account)
     if errors:
-        raise ValidationError("Where should we pay you? Some fields are invalid.",
+        raise ValidationError(N_("Where should we pay you? Some fields are invalid."),
                               details={"fields": {k: [v] for k, v in errors.items()}})
     return Destination(str(method), (account_name or "").strip(),
                        _normalise_account(str(method), account or "") or "")

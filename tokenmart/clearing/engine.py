@@ -65,7 +65,7 @@ from tokenmart.clearing.periods import (
 )
 from tokenmart.clearing.settings import setting
 from tokenmart.core.clock import utcnow
-from tokenmart.errors import Conflict
+from tokenmart.errors import N_, Conflict
 from tokenmart.extensions import db
 from tokenmart.ledger.models import Account, Entry, LedgerTransaction
 from tokenmart.ledger.service import system_account_id
@@ -113,7 +113,7 @@ PLEDGE_SOURCES: list[Callable[[Period], sa.Select[Any]]] = []
 
 class EarlierPeriodUncleared(Conflict):
     code = "earlier_period_uncleared"
-    message = "An earlier period is not cleared yet; clear periods in order."
+    message = N_("An earlier period is not cleared yet; clear periods in order.")
 
 
 class ConcurrentChange(Exception):

@@ -21,7 +21,7 @@ from tokenmart.clearing.models import Clearing, ClearingRun, MarginEntry, Period
 from tokenmart.clearing.settings import setting
 from tokenmart.core.clock import app_timezone, utcnow
 from tokenmart.core.pagination import Page, paginate
-from tokenmart.errors import Conflict, InvalidState, NotFound, ValidationError
+from tokenmart.errors import N_, Conflict, InvalidState, NotFound, ValidationError
 from tokenmart.extensions import db
 
 #: allowed status changes; everything else is an InvalidState
@@ -29,16 +29,17 @@ TRANSITIONS = {"open": {"ended"}, "ended": {"cleared"}, "cleared": set()}
 
 
 class PeriodCleared(Conflict):
-    code, message = "period_cleared", "This period is already cleared; its margin is final."
+    code, message = "period_cleared", N_("This period is already cleared; its margin is final.")
 
 
 class PeriodOpen(Conflict):
-    code, message = "period_open", "This period is still open; close it before clearing."
+    code, message = "period_open", N_("This period is still open; close it before clearing.")
 
 
 def check_transition(current: str, target: str) -> None:
     if target not in TRANSITIONS[current]:
-        raise InvalidState(f"A period cannot go from {current} to {target}.")
+        raise InvalidState(N_("A period cannot go from %(current)s to %(target)s."),
+                           params={"current": current, "target": target})
 
 
 def period_start(at: datetime) -> datetime:
@@ -112,7 +113,7 @@ def close_current(actor_id: int | None = None, now: datetime | None = None) -> P
     now = now or utcnow()
     period = current_period(now)
     if period.starts_at >= now:
-        raise InvalidState("The current period has only just started.")
+        raise InvalidState(N_("The current period has only just started."))
     check_transition(period.status, "ended")
     closed = db.session.execute(
         sa.update(Period)
@@ -121,7 +122,7 @@ def close_current(actor_id: int | None = None, now: datetime | None = None) -> P
         .returning(Period.id)
     ).first()
     if closed is None:  # someone else ended it between our read and our update
-        raise InvalidState("The current period was just closed by someone else.")
+        raise InvalidState(N_("The current period was just closed by someone else."))
     _insert_period(now, next_boundary(now))
     audit.record(actor_id, "period.close", "period", period.id,
                  after={"ends_at": now.isoformat()})
@@ -133,7 +134,7 @@ def get_period(period_id: int) -> Period:
         sa.select(Period).where(Period.id == period_id).execution_options(populate_existing=True)
     ).scalar()
     if period is None:
-        raise NotFound("No such period.")
+        raise NotFound(N_("No such period."))
     return period
 
 
@@ -191,7 +192,7 @@ def lock_period(period_id: int) -> Period:
         .execution_options(populate_existing=True)
     ).scalar()
     if period is None:
-        raise NotFound("No such period.")
+        raise NotFound(N_("No such period."))
     return period
 
 
@@ -213,9 +214,9 @@ def add_margin_entry(period_id: int, *, kind: str, amount_cents: int, memo: str,
     either counted by the clearing or refused - never silently left out.
     """
     if kind not in ("revenue", "cost"):
-        raise ValidationError(details={"fields": {"kind": ["Must be revenue or cost."]}})
+        raise ValidationError(details={"fields": {"kind": [N_("Must be revenue or cost.")]}})
     if type(amount_cents) is not int or amount_cents <= 0:
-        raise ValidationError(details={"fields": {"amount_cents": ["Must be a positive integer."]}})
+        raise ValidationError(details={"fields": {"amount_cents": [N_("Must be a positive integer.")]}})
     period = lock_period(period_id)
     if period.status == "cleared" or clearing_started(period.id):
         raise PeriodCleared()

@@ -31,7 +31,7 @@ from tokenmart.core.forms import INT_MAX
 from tokenmart.core.i18n import cny
 from tokenmart.core.pagination import decode_cursor
 from tokenmart.core.web import arg_str
-from tokenmart.errors import DomainError, ValidationError
+from tokenmart.errors import N_, DomainError, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger.kinds import register_kind
 from tokenmart.ledger.service import balances_of
@@ -89,8 +89,8 @@ def page_cursor() -> str | None:
     the database (OverflowError on SQLite, a 500)."""
     cursor = request.args.get("cursor") or None
     if cursor is not None and not 0 <= decode_cursor(cursor) <= INT_MAX:
-        raise ValidationError("The cursor is not valid; start again without it.",
-                              details={"fields": {"cursor": ["Invalid cursor."]}})
+        raise ValidationError(N_("The cursor is not valid; start again without it."),
+                              details={"fields": {"cursor": [N_("Invalid cursor.")]}})
     return cursor
 
 
@@ -198,7 +198,7 @@ def _cashout_error(err: DomainError) -> str:
                  amount=cny(setting("CASHOUT_DAILY_MAX_CENTS")))
     if err.code == "insufficient_balance":
         return _("You do not have that many credits.")
-    return err.message
+    return err.text()
 
 
 @bp.get("/admin/periods")
@@ -236,7 +236,7 @@ def admin_close() -> Any:
             flash(_("Period #%(id)s closed; a new one is open.", id=closed.id), "success")
         except DomainError as err:
             db.session.rollback()
-            flash(err.message, "error")
+            flash(err.text(), "error")
     return redirect(url_for("clearing.admin_periods"))
 
 
@@ -254,7 +254,7 @@ def admin_margin_entry(period_id: int) -> Any:
     except DomainError as err:
         db.session.rollback()
         flash(_("This period is cleared; its margin is final.")
-              if err.code == "period_cleared" else err.message, "error")
+              if err.code == "period_cleared" else err.text(), "error")
         return _admin_period_page(period_id, form, err.status)
     flash(_("Margin entry recorded."), "success")
     return redirect(url_for("clearing.admin_period", period_id=period_id))
@@ -277,7 +277,7 @@ def admin_clear(period_id: int) -> Any:
                         rate=rate_text(result["rate_cents_per_1000_coins"])), "success")
         except DomainError as err:
             db.session.rollback()
-            flash(err.message, "error")
+            flash(err.text(), "error")
     return redirect(url_for("clearing.admin_period", period_id=period_id))
 
 
@@ -315,7 +315,7 @@ def admin_decide(cashout_id: int, decision: str) -> Any:
               else _("Cash-out #%(id)s rejected; the credits went back.", id=cashout_id), "success")
     except DomainError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(err.text(), "error")
     return redirect(url_for("clearing.admin_cashouts"))
 
 

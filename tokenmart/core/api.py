@@ -23,7 +23,7 @@ from flask_smorest import Api
 from flask_smorest.arguments import ArgumentsMixin
 from webargs.flaskparser import FlaskParser
 
-from tokenmart.errors import BadRequest, DomainError, ValidationError
+from tokenmart.errors import N_, BadRequest, DomainError, ValidationError
 
 
 class ErrorDetailSchema(ma.Schema):
@@ -109,15 +109,15 @@ def load_json_body(schema: ma.Schema) -> dict[str, Any]:
             # Flask caches the parse: the idempotency fingerprint has usually done it.
             data = request.get_json(force=True, silent=True)
             if data is None and raw != b"null":
-                raise BadRequest("The request body is not valid JSON.")
+                raise BadRequest(N_("The request body is not valid JSON."))
     try:
         data = check_json_types(schema, data)
         return schema.load(data)  # type: ignore[no-any-return]
     except ma.ValidationError as err:
         fields = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        raise ValidationError(
-            "Invalid fields: " + ", ".join(sorted(map(str, fields))), details={"fields": fields}
-        ) from None
+        raise ValidationError(N_("Invalid fields: %(fields)s"),
+                              params={"fields": ", ".join(sorted(map(str, fields)))},
+                              details={"fields": fields}) from None
 
 
 def integer_bounds(field: ma.fields.Field) -> tuple[int, int]:

@@ -29,7 +29,7 @@ from flask import current_app, has_app_context
 from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tokenmart.errors import ValidationError
+from tokenmart.errors import N_, ValidationError
 
 Translations = dict[str, dict[str, str]]
 
@@ -84,27 +84,35 @@ def clean_translations(value: Any, fields: Mapping[str, int]) -> Translations:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise _invalid("Translations are an object of locales, e.g. {\"zh_Hans\": {...}}.")
+        raise _invalid(N_("Translations are an object of locales, e.g. {\"zh_Hans\": {...}}."))
     locales = content_locales()
     cleaned: Translations = {}
     for locale, texts in value.items():
         if locale not in locales:
-            raise _invalid(f"Unknown locale {locale!r}; use one of {', '.join(locales)}.")
+            raise _invalid(N_("Unknown locale."),
+                           N_("Unknown locale %(locale)s; use one of %(locales)s."),
+                           locale=repr(locale), locales=", ".join(locales))
         if not isinstance(texts, Mapping):
-            raise _invalid(f"Translations for {locale} are an object of fields.")
+            raise _invalid(N_("Each locale's translations are an object of fields."),
+                           N_("Translations for %(locale)s are an object of fields."),
+                           locale=locale)
         kept: dict[str, str] = {}
         for field, text in texts.items():
             if field not in fields:
-                raise _invalid(f"{field!r} cannot be translated; "
-                               f"these can: {', '.join(fields)}.")
+                raise _invalid(N_("A field that cannot be translated."),
+                               N_("%(field)s cannot be translated; these can: %(fields)s."),
+                               field=repr(field), fields=", ".join(fields))
             if text is None:
                 continue
             if not isinstance(text, str):
-                raise _invalid(f"The {locale} {field} must be text.")
+                raise _invalid(N_("A translation must be text."),
+                               N_("The %(locale)s %(field)s must be text."),
+                               locale=locale, field=field)
             text = text.strip()
             if len(text) > fields[field]:
-                raise _invalid(f"The {locale} {field} is longer than {fields[field]} "
-                               "characters.")
+                raise _invalid(N_("A translation is too long."),
+                               N_("The %(locale)s %(field)s is longer than %(n)s characters."),
+                               locale=locale, field=field, n=fields[field])
             if text:
                 kept[field] = text
         if kept:
@@ -112,8 +120,11 @@ def clean_translations(value: Any, fields: Mapping[str, int]) -> Translations:
     return cleaned
 
 
-def _invalid(message: str) -> ValidationError:
-    return ValidationError(message, details={"fields": {"translations": [message]}})
+def _invalid(problem: str, message: str | None = None, **params: Any) -> ValidationError:
+    """A refused `translations` value: `message` (an N_ template, `params` its values; else
+    `problem`) says what is wrong, `problem` (N_, no values) is the field's message."""
+    return ValidationError(message or problem, params=params,
+                           details={"fields": {"translations": [problem]}})
 
 
 def snapshot(translations: Mapping[str, Any] | None, field: str) -> dict[str, str]:

@@ -32,7 +32,7 @@ from tokenmart.core.forms import BIGINT_MAX, CONTROL_CHARS, INT_MAX
 from tokenmart.core.i18n import remember_language_choice
 from tokenmart.core.idempotency import EARLY_CLAIM
 from tokenmart.core.logs import request_id_from
-from tokenmart.errors import ValidationError
+from tokenmart.errors import N_, ValidationError
 
 _DIGITS = re.compile(r"-?\d+")
 #: what `g` holds for one request only; an outer app context (tests, CLI) may carry it over
@@ -78,32 +78,33 @@ def refuse_hostile_input(req: Request | None = None) -> None:
         req = request._get_current_object()  # type: ignore[attr-defined]
     path = req.path
     if CONTROL_CHARS.search(path):
-        abort(400, description="The address contains a control character.")
+        abort(400, description=N_("The address contains a control character."))
     is_api = path.startswith("/api/")
     problems: dict[str, list[str]] = {}
     if req.environ.get("QUERY_STRING"):  # most requests have none: skip parsing nothing
         _check_query(req.args, is_api, problems)
         if problems and not is_api:
-            abort(400, description="The address contains a value no page can use.")
+            abort(400, description=N_("The address contains a value no page can use."))
     if is_api and req.content_length and req.is_json:
         body = req.get_json(silent=True)  # cached: views and idempotency reuse it
         if body is not None:
             _walk(body, "", problems)
     if problems:
-        raise ValidationError(
-            "Invalid fields: " + ", ".join(sorted(problems)), details={"fields": problems})
+        raise ValidationError(N_("Invalid fields: %(fields)s"),
+                              params={"fields": ", ".join(sorted(problems))},
+                              details={"fields": problems})
 
 
 def _check_query(args: Any, is_api: bool, problems: dict[str, list[str]]) -> None:
     for key, values in args.lists():
         for value in values:
             if CONTROL_CHARS.search(key) or CONTROL_CHARS.search(value):
-                problems.setdefault(key, []).append("Contains a control character.")
+                problems.setdefault(key, []).append(N_("Contains a control character."))
             elif is_api and _DIGITS.fullmatch(value.strip()) and not _in_bigint(int(value)):
-                problems.setdefault(key, []).append("Number out of range.")
+                problems.setdefault(key, []).append(N_("Number out of range."))
             elif is_api and _is_id(key) and _DIGITS.fullmatch(value.strip()) \
                     and not 1 <= int(value) <= INT_MAX:
-                problems.setdefault(key, []).append("No such id.")
+                problems.setdefault(key, []).append(N_("No such id."))
 
 
 def _is_id(key: str) -> bool:
@@ -122,21 +123,21 @@ def _walk(value: Any, path: str, problems: dict[str, list[str]], key: str = "") 
         for k, v in value.items():
             name = f"{path}.{k}" if path else str(k)
             if CONTROL_CHARS.search(str(k)):
-                problems.setdefault(name, []).append("Contains a control character.")
+                problems.setdefault(name, []).append(N_("Contains a control character."))
             _walk(v, name, problems, str(k))
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _walk(item, f"{path}[{index}]" if path else f"[{index}]", problems, key)
     elif isinstance(value, str):
         if CONTROL_CHARS.search(value):
-            problems.setdefault(path or "_body", []).append("Contains a control character.")
+            problems.setdefault(path or "_body", []).append(N_("Contains a control character."))
     elif isinstance(value, bool):
         return
     elif isinstance(value, float):
         if not math.isfinite(value):
-            problems.setdefault(path or "_body", []).append("Not a finite number.")
+            problems.setdefault(path or "_body", []).append(N_("Not a finite number."))
     elif isinstance(value, int):
         if not _in_bigint(value):
-            problems.setdefault(path or "_body", []).append("Number out of range.")
+            problems.setdefault(path or "_body", []).append(N_("Number out of range."))
         elif _is_id(key) and not 1 <= value <= INT_MAX:
-            problems.setdefault(path, []).append("No such id.")
+            problems.setdefault(path, []).append(N_("No such id."))

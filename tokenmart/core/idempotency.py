@@ -37,7 +37,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tokenmart.core import rawsql
 from tokenmart.core.clock import utcnow
 from tokenmart.core.db import UTCDateTime
-from tokenmart.errors import BadRequest, DomainError, Unauthorized
+from tokenmart.errors import N_, BadRequest, DomainError, Unauthorized
 from tokenmart.extensions import db
 
 HEADER = "Idempotency-Key"
@@ -62,7 +62,7 @@ class IdempotencyRecord(db.Model):
 
 class IdempotencyKeyReused(DomainError):
     status, code = 422, "idempotency_key_reused"
-    message = "This Idempotency-Key was already used for a different request."
+    message = N_("This Idempotency-Key was already used for a different request.")
 
 
 def _fingerprint() -> str:
@@ -129,13 +129,13 @@ def require_key() -> str:
     key = raw.strip()
     if not key:
         raise BadRequest(
-            f"Send an {HEADER} header (e.g. a UUID) so a retry cannot act twice.",
-            code="idempotency_key_required",
+            N_("Send an %(header)s header (e.g. a UUID) so a retry cannot act twice."),
+            params={"header": HEADER}, code="idempotency_key_required",
         )
     if not _valid_key(raw):
         raise BadRequest(
-            f"{HEADER} must be 1-{MAX_KEY_LENGTH} printable ASCII characters (e.g. a UUID).",
-            code="idempotency_key_invalid",
+            N_("%(header)s must be 1-%(n)s printable ASCII characters (e.g. a UUID)."),
+            params={"header": HEADER, "n": MAX_KEY_LENGTH}, code="idempotency_key_invalid",
         )
     return key
 

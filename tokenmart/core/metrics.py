@@ -247,9 +247,9 @@ def metrics_view() -> Response:
             current_app.config["TOKENMART_ENV"] == "production":
         abort(404)  # not configured: no public metrics in production
     if not _authorized():
-        from tokenmart.errors import Unauthorized
+        from tokenmart.errors import N_, Unauthorized
 
-        raise Unauthorized("Send the metrics bearer token.",
+        raise Unauthorized(N_("Send the metrics bearer token."),
                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     response = Response(generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"

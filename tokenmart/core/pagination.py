@@ -16,7 +16,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 
 from tokenmart.core.forms import INT_MAX
-from tokenmart.errors import ValidationError
+from tokenmart.errors import N_, ValidationError
 from tokenmart.extensions import db
 
 
@@ -62,8 +62,8 @@ def decode_cursor(cursor: str) -> int:
         return value
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise ValidationError(
-            "The cursor is not valid; start again without it.",
-            details={"fields": {"cursor": ["Invalid cursor."]}},
+            N_("The cursor is not valid; start again without it."),
+            details={"fields": {"cursor": [N_("Invalid cursor.")]}},
         ) from exc
 
 

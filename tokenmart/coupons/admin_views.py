@@ -48,24 +48,33 @@ def _all(model: Any) -> list[Any]:
 def _form_error(form: Any, err: DomainError) -> None:
     db.session.rollback()
     fields = err.details.get("fields") or {}
+    texts = err.field_texts()
     for name, messages in fields.items():
-        for message in messages:
-            for target in _error_fields(form, name, message):
-                target.errors = [*target.errors, message]
-    flash(err.message, "error")
+        english = messages if isinstance(messages, list) else [messages]
+        # a refused translation: the whole message says which one and why
+        shown = [err.text()] * len(english) if name == "translations" else texts[name]
+        for message, text in zip(english, shown, strict=True):
+            # placed by the English words (they name the translation field), shown translated
+            for target in _error_fields(form, name, str(message), err.message):
+                target.errors = [*target.errors, text]
+    flash(err.text(), "error")
 
 
-def _error_fields(form: Any, name: str, message: str) -> list[Field]:
+def _error_fields(form: Any, name: str, *messages: str) -> list[Field]:
     """Where a service's error about `name` shows: that field, or for "translations" the
-    translation field the message names ("The zh_Hans name is longer ..."), else the
-    first one, so the folded translations open on it."""
+    translation field the (English) message names ("The zh_Hans name is longer ..."; the
+    first of `messages` that names one), else the first one, so the folded translations
+    open on it."""
     if name != "translations":
         return [getattr(form, name)] if hasattr(form, name) else []
     if not hasattr(form, "TRANSLATED"):
         return []
-    named = [form[f"tr_{locale}_{field}"] for locale in LANGUAGES for field in form.TRANSLATED
-             if re.search(rf"\b{locale} {field}\b", message)]
-    return named or [translation_fields(form)[0][0]]
+    for message in messages:
+        named = [form[f"tr_{locale}_{field}"] for locale in LANGUAGES
+                 for field in form.TRANSLATED if re.search(rf"\b{locale} {field}\b", message)]
+        if named:
+            return named
+    return [translation_fields(form)[0][0]]
 
 
 def _edit_form(form: Any, obj: Any) -> Any:
@@ -215,7 +224,7 @@ def toggle(kind: str, item_id: int, switch: str) -> Any:
         _TOGGLES[kind](item_id, switch == "activate", current_user.id)
     except DomainError as err:
         db.session.rollback()
-        flash(err.message, "error")
+        flash(err.text(), "error")
     else:
         db.session.commit()
         flash(_("Activated.") if switch == "activate" else _("Deactivated."), "success")

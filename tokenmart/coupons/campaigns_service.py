@@ -38,14 +38,11 @@ from tokenmart.coupons.errors import (
     TemplateEnded,
 )
 from tokenmart.coupons.models import Assist, Campaign, Coupon, Drive
-from tokenmart.errors import NotFound, ValidationError
+from tokenmart.coupons.templates_service import AT_LEAST
+from tokenmart.errors import N_, NotFound, field_error
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.notifications import service as notifications
-
-
-def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError(f"{field}: {message}", details={"fields": {field: [message]}})
 
 
 def create_campaign(
@@ -77,9 +74,9 @@ def create_campaign(
                              ("drives_per_day", drives_per_day, 1),
                              ("assists_per_day", assists_per_day, 1)):
         if value < low:
-            raise _invalid(name, f"Must be at least {low}.")
+            raise field_error(name, AT_LEAST[low])
     if starts_at and ends_at and ends_at <= starts_at:
-        raise _invalid("ends_at", "Must be after starts_at.")
+        raise field_error("ends_at", N_("Must be after starts_at."))
     campaign = Campaign(
         title=title, description=description or "", template_id=template_id,
         required_assists=required_assists, drive_hours=drive_hours,
@@ -124,7 +121,7 @@ def list_campaigns(cursor: str | None, limit: int) -> Page:
 def get_campaign(campaign_id: int) -> Campaign:
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound("No such campaign.")
+        raise NotFound(N_("No such campaign."))
     return campaign
 
 
@@ -133,7 +130,7 @@ def start_drive(campaign_id: int, user_id: int) -> Drive:
     the coupon to unlock is gone, 429 drive_limit_reached past drives_per_day."""
     campaign = get_campaign(campaign_id)
     if not is_running(campaign):
-        raise NotFound("This campaign is not running.")
+        raise NotFound(N_("This campaign is not running."))
     if campaign.template.remaining == 0:
         raise SoldOut(details={"template_id": campaign.template_id})
     today = local_today()
@@ -156,7 +153,7 @@ def get_drive(code: str) -> Drive:
     """The drive with this code (404); an open drive past its deadline is marked expired."""
     drive = db.session.execute(sa.select(Drive).where(Drive.code == code)).scalar()
     if drive is None:
-        raise NotFound("No such drive.")
+        raise NotFound(N_("No such drive."))
     if drive.current_status == "expired" and drive.status == "open":
         _expire(drive_id=drive.id)
         db.session.refresh(drive)
@@ -339,7 +336,7 @@ def update_campaign(campaign_id: int, *, actor_id: int | None, title: str | None
               "active": campaign.active, "translations": campaign.translations}
     if title is not None:
         if not title.strip() or len(title.strip()) > 120:
-            raise _invalid("title", "1-120 characters.")
+            raise field_error("title", N_("1-120 characters."))
         campaign.title = title.strip()
     if description is not None:
         campaign.description = description.strip()[:1000]

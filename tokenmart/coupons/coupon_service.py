@@ -32,7 +32,7 @@ from tokenmart.coupons.errors import (
 )
 from tokenmart.coupons.models import TIERS, Coupon, CouponPack, CouponTemplate
 from tokenmart.coupons.settings import setting
-from tokenmart.errors import NotFound, ValidationError
+from tokenmart.errors import N_, NotFound, ValidationError
 from tokenmart.extensions import db
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
@@ -55,14 +55,14 @@ def format_code(code: str) -> str:
 def get_template(template_id: int) -> CouponTemplate:
     template = db.session.get(CouponTemplate, template_id)
     if template is None:
-        raise NotFound("No such coupon template.")
+        raise NotFound(N_("No such coupon template."))
     return template
 
 
 def get_pack(pack_id: int) -> CouponPack:
     pack = db.session.get(CouponPack, pack_id)
     if pack is None:
-        raise NotFound("No such coupon pack.")
+        raise NotFound(N_("No such coupon pack."))
     return pack
 
 
@@ -169,7 +169,7 @@ def _claimable_template(template_id: int) -> CouponTemplate:
     if not (template.active and template.claimable) or (
         template.ends_at is not None and template.ends_at <= now
     ):
-        raise NotFound("This coupon is not offered.")
+        raise NotFound(N_("This coupon is not offered."))
     return template
 
 
@@ -179,7 +179,7 @@ def claim_coupon(template_id: int, user_id: int) -> Coupon:
     template = _claimable_template(template_id)
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     check_eligible(template, user)
     with db.session.begin_nested():
         if not counters.bump(f"claim:t{template.id}", user_id, template.per_user_limit):
@@ -192,10 +192,10 @@ def claim_pack(pack_id: int, user_id: int) -> list[Coupon]:
     """A user claims a claimable pack: all its coupons or none (errors as claim_coupon)."""
     pack = get_pack(pack_id)
     if not (pack.active and pack.claimable):
-        raise NotFound("This coupon pack is not offered.")
+        raise NotFound(N_("This coupon pack is not offered."))
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     for item in pack.items:
         check_eligible(item.template, user)
     with db.session.begin_nested():
@@ -231,7 +231,7 @@ def compute_discount(
     without one it applies to the order (free_shipping then gives 0). Minimum spend
     always compares with the order amount (422 below_min_spend)."""
     if order_amount_cents < 0 or shipping_fee_cents < 0:
-        raise ValidationError("Amounts cannot be negative.")
+        raise ValidationError(N_("Amounts cannot be negative."))
     if order_amount_cents < template.min_spend_cents:
         raise BelowMinSpend(details={"min_spend_cents": template.min_spend_cents,
                                      "order_amount_cents": order_amount_cents})

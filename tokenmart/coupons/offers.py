@@ -19,7 +19,7 @@ from tokenmart.coupons.coupon_service import (
     ineligibility,
 )
 from tokenmart.coupons.models import CouponPack, CouponTemplate
-from tokenmart.errors import NotFound
+from tokenmart.errors import N_, NotFound
 from tokenmart.extensions import db
 
 
@@ -76,7 +76,7 @@ def offers_for(user_id: int) -> list[Offer]:
     """Every template and pack users may claim now, as this user sees them."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     return ([_template_offer(t, user) for t in claimable_templates()]
             + [_pack_offer(p, user) for p in claimable_packs()])
 

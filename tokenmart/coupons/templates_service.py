@@ -23,7 +23,7 @@ from tokenmart.coupons.models import (
     CouponPackItem,
     CouponTemplate,
 )
-from tokenmart.errors import NotFound, ValidationError
+from tokenmart.errors import N_, NotFound, field_error
 from tokenmart.extensions import db
 
 TEMPLATE_FIELDS = (
@@ -33,8 +33,8 @@ TEMPLATE_FIELDS = (
 )
 
 
-def _invalid(field: str, message: str) -> ValidationError:
-    return ValidationError(f"{field}: {message}", details={"fields": {field: [message]}})
+#: "Must be at least N." for each lower bound the checks use (a field's message has no values)
+AT_LEAST = {0: N_("Must be at least 0."), 1: N_("Must be at least 1.")}
 
 
 def validate_template(data: dict[str, Any]) -> dict[str, Any]:
@@ -44,25 +44,27 @@ def validate_template(data: dict[str, Any]) -> dict[str, Any]:
                                               CouponTemplate.TRANSLATED)
     kind = data.get("kind")
     if kind not in KINDS:
-        raise _invalid("kind", f"One of {', '.join(KINDS)}.")
+        raise field_error("kind", N_("Not one of the allowed values."),
+                       N_("%(field)s: One of %(choices)s."), choices=", ".join(KINDS))
     value = int(data.get("value") or 0)
     if kind == "amount_off" and value < 1:
-        raise _invalid("value", "Cents off must be at least 1.")
+        raise field_error("value", N_("Cents off must be at least 1."))
     if kind == "percent_off" and not 1 <= value <= 100:
-        raise _invalid("value", "Percent off must be between 1 and 100.")
+        raise field_error("value", N_("Percent off must be between 1 and 100."))
     if kind == "free_shipping":
         value = 0
     data["value"] = value
     starts_at: datetime | None = data.get("starts_at")
     ends_at: datetime | None = data.get("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
-        raise _invalid("ends_at", "Must be after starts_at.")
+        raise field_error("ends_at", N_("Must be after starts_at."))
     if data.get("min_tier") and data["min_tier"] not in TIERS:
-        raise _invalid("min_tier", f"One of {', '.join(TIERS)}.")
+        raise field_error("min_tier", N_("Not one of the allowed values."),
+                       N_("%(field)s: One of %(choices)s."), choices=", ".join(TIERS))
     for name, low in (("valid_days", 1), ("total_quantity", 1), ("per_user_limit", 1),
                       ("min_spend_cents", 0)):
         if data.get(name) is not None and int(data[name]) < low:
-            raise _invalid(name, f"Must be at least {low}.")
+            raise field_error(name, AT_LEAST[low])
     return data
 
 
@@ -96,10 +98,12 @@ def update_template(template_id: int, *, actor_id: int | None, **changes: Any) -
     )
     validate_template(merged)
     if template.issued_count and (merged["kind"], merged["value"]) != (template.kind, template.value):
-        raise _invalid("kind", "Kind and value cannot change once coupons were issued.")
+        raise field_error("kind", N_("Kind and value cannot change once coupons were issued."))
     quantity = merged.get("total_quantity")
     if quantity is not None and quantity < template.issued_count:
-        raise _invalid("total_quantity", f"{template.issued_count} were already issued.")
+        raise field_error("total_quantity", N_("Cannot be less than the number already issued."),
+                       N_("%(field)s: %(issued)s were already issued."),
+                       issued=template.issued_count)
     for name in TEMPLATE_FIELDS:
         setattr(template, name, merged[name])
     db.session.flush()
@@ -120,16 +124,16 @@ def create_pack(
     wrong, 404 when a template is unknown."""
     cleaned = clean_translations(translations, CouponPack.TRANSLATED)
     if not items:
-        raise _invalid("items", "A pack needs at least one template.")
+        raise field_error("items", N_("A pack needs at least one template."))
     merged: dict[int, int] = {}
     for item in items:
         get_template(int(item["template_id"]))  # 404 for an unknown template
         quantity = int(item.get("quantity") or 1)
         if quantity < 1:
-            raise _invalid("items", "Quantities must be at least 1.")
+            raise field_error("items", N_("Quantities must be at least 1."))
         merged[int(item["template_id"])] = merged.get(int(item["template_id"]), 0) + quantity
     if per_user_limit < 1:
-        raise _invalid("per_user_limit", "Must be at least 1.")
+        raise field_error("per_user_limit", N_("Must be at least 1."))
     pack = CouponPack(name=name, claimable=claimable, per_user_limit=per_user_limit,
                       translations=cleaned)
     pack.items = [CouponPackItem(template_id=t, quantity=q) for t, q in sorted(merged.items())]
@@ -158,7 +162,7 @@ def grant_coupon(*, actor_id: int, user_id: int, template_id: int | None = None,
         coupons = [issue_coupon(template_id, user_id, source="grant",
                                 source_ref=f"admin:{actor_id}")]
     else:
-        raise _invalid("template_id", "Give template_id or pack_id.")
+        raise field_error("template_id", N_("Give template_id or pack_id."))
     audit.record(actor_id, "coupon.grant", "user", user_id,
                  after={"template_id": template_id, "pack_id": pack_id,
                         "codes": [c.code for c in coupons]})
@@ -178,11 +182,11 @@ def update_pack(pack_id: int, *, actor_id: int | None, name: str | None = None,
     404 unknown pack, 422 a blank or too long name or a wrong translation."""
     pack = db.session.get(CouponPack, pack_id)
     if pack is None:
-        raise NotFound("No such coupon pack.")
+        raise NotFound(N_("No such coupon pack."))
     changes: dict[str, Any] = {}
     if name is not None:
         if not name.strip() or len(name.strip()) > 80:
-            raise _invalid("name", "1-80 characters.")
+            raise field_error("name", N_("1-80 characters."))
         changes["name"] = name.strip()
     if translations is not None:
         changes["translations"] = clean_translations(translations, CouponPack.TRANSLATED)

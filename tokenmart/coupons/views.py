@@ -56,7 +56,7 @@ def iso_utc(moment: datetime) -> str:
 
 def _fail(err: DomainError) -> None:
     db.session.rollback()
-    flash(_error_texts().get(err.code, err.message), "error")
+    flash(_error_texts().get(err.code, err.text()), "error")
 
 
 def _error_texts() -> dict[str, str]:

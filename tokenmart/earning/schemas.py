@@ -8,6 +8,8 @@ from typing import Any
 
 import marshmallow as ma
 
+from tokenmart.errors import N_
+
 #: YYYY-MM, year EARLIEST.year..LATEST.year (1970-9998), ASCII digits only
 MONTH_RE = re.compile(r"^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
                       r"-(0[1-9]|1[0-2])$")
@@ -19,7 +21,8 @@ def _month_in_range(value: str) -> None:
     if not MONTH_RE.match(value):
         return  # the Regexp validator reports it
     if not EARLIEST.year <= int(value[:4]) <= LATEST.year:
-        raise ma.ValidationError(f"The year must be {EARLIEST.year}-{LATEST.year}.")
+        # The years of EARLIEST and LATEST, written out so the catalog holds the sentence.
+        raise ma.ValidationError(N_("The year must be 1970-9998."))
 
 
 class AwardedSchema(ma.Schema):

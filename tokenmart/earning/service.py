@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from tokenmart.accounts import signals as account_signals
 from tokenmart.core.clock import local_today, utcnow
 from tokenmart.core.db import bump_capped_counter
-from tokenmart.errors import Conflict, NotFound
+from tokenmart.errors import N_, Conflict, NotFound
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.ledger.kinds import register_kind
@@ -39,7 +39,8 @@ from .targets import get_share_target, require_existing
 
 
 class AlreadyCheckedIn(Conflict):
-    code, message = "already_checked_in", "You have already checked in today; come back tomorrow."
+    code, message = "already_checked_in", N_(
+        "You have already checked in today; come back tomorrow.")
 
 
 # --- check-ins -------------------------------------------------------------------------
@@ -189,7 +190,7 @@ def create_share(user_id: int, target_type: str, target_id: int) -> ShareLink:
 def get_share(code: str) -> ShareLink:
     link = db.session.execute(sa.select(ShareLink).where(ShareLink.code == code)).scalar()
     if link is None:
-        raise NotFound("No such share link.")
+        raise NotFound(N_("No such share link."))
     return link
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tokenmart.errors import NotFound, ValidationError
+from tokenmart.errors import N_, NotFound, ValidationError
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,9 @@ def get_share_target(kind: str) -> ShareTarget:
     target = _TARGETS.get(kind)
     if target is None:
         raise ValidationError(
-            f"Unknown target_type {kind!r}.",
-            details={"fields": {"target_type": [f"One of: {', '.join(share_target_kinds())}."]}},
+            N_("Unknown target_type %(kind)s; use one of: %(kinds)s."),
+            params={"kind": repr(kind), "kinds": ", ".join(share_target_kinds())},
+            details={"fields": {"target_type": [N_("Not a kind of thing that can be shared.")]}},
         )
     return target
 
@@ -56,7 +57,7 @@ def require_existing(kind: str, target_id: int) -> ShareTarget:
     """The target kind, after checking the target exists (NotFound otherwise)."""
     target = get_share_target(kind)
     if not target.exists(target_id):
-        raise NotFound("There is nothing to share with that id.")
+        raise NotFound(N_("There is nothing to share with that id."))
     return target
 
 

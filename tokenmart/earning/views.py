@@ -129,7 +129,7 @@ def checkin() -> Any:
         if err.code == "already_checked_in":
             flash(_("You have already checked in today; come back tomorrow."), "info")
         else:
-            flash(err.message, "error")
+            flash(err.text(), "error")
         return redirect(back)
     db.session.commit()
     if result.flowers:

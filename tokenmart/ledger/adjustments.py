@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tokenmart.audit import service as audit
-from tokenmart.errors import NotFound, ValidationError
+from tokenmart.errors import N_, NotFound, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.ledger.models import CURRENCIES
@@ -22,11 +22,11 @@ def grant(
     from tokenmart.accounts.models import User
 
     if currency not in CURRENCIES:
-        raise ValidationError(details={"fields": {"currency": ["Unknown currency."]}})
+        raise ValidationError(details={"fields": {"currency": [N_("Unknown currency.")]}})
     if amount == 0:
-        raise ValidationError(details={"fields": {"amount": ["Must not be zero."]}})
+        raise ValidationError(details={"fields": {"amount": [N_("Must not be zero.")]}})
     if db.session.get(User, user_id) is None:
-        raise NotFound("No such user.")
+        raise NotFound(N_("No such user."))
     source, destination = ledger.MINT, ledger.user(user_id)
     if amount < 0:
         source, destination = ledger.user(user_id), ledger.BURN

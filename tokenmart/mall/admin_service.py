@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import utcnow
 from tokenmart.core.content_i18n import clean_translations
-from tokenmart.errors import InvalidState, NotFound, ValidationError
+from tokenmart.errors import N_, InvalidState, NotFound, field_error
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.mall.catalog_service import get_reward
@@ -36,18 +36,18 @@ MAX_AMOUNT = 100_000_000
 MAX_STOCK_BUCKETS = 64
 
 
-def _field_error(field: str, message: str) -> ValidationError:
-    return ValidationError(f"{field}: {message}", details={"fields": {field: [message]}})
-
-
 def _check_tier_prices(tier_prices: dict[str, Any] | None) -> dict[str, int]:
     result: dict[str, int] = {}
     for tier, value in (tier_prices or {}).items():
         if tier not in TIERS:
-            raise _field_error("tier_prices", f"Unknown tier {tier!r}.")
+            raise field_error("tier_prices",
+                               N_("Unknown tier: the tiers are member, silver, gold and platinum."),
+                               N_("%(field)s: Unknown tier %(tier)s."), tier=repr(tier))
         if type(value) is not int or not 0 < value <= MAX_AMOUNT:
-            raise _field_error("tier_prices",
-                               f"The {tier} price must be a whole number from 1 to {MAX_AMOUNT}.")
+            raise field_error("tier_prices",
+                               N_("A tier price must be a positive whole number, at most the maximum."),
+                               N_("%(field)s: The %(tier)s price must be a whole number "
+                                  "from 1 to %(max)s."), tier=tier, max=MAX_AMOUNT)
         result[tier] = value
     return result
 
@@ -58,17 +58,18 @@ def _check_coupon_grant(reward: Reward, grant: dict[str, Any]) -> None:
 
     template_id, pack_id = grant.get("template_id"), grant.get("pack_id")
     if (template_id is None) == (pack_id is None):
-        raise _field_error("grant.template_id", "Give a template_id or a pack_id (one of them).")
+        raise field_error("grant.template_id",
+                           N_("Give a template_id or a pack_id (one of them)."))
     for name, value, getter in (("template_id", template_id, coupons.get_template),
                                 ("pack_id", pack_id, coupons.get_pack)):
         if value is None:
             continue
         if type(value) is not int:
-            raise _field_error(f"grant.{name}", "Must be an integer id.")
+            raise field_error(f"grant.{name}", N_("Must be an integer id."))
         try:
             getter(value)
         except NotFound:
-            raise _field_error(f"grant.{name}", "No such coupon template or pack.") from None
+            raise field_error(f"grant.{name}", N_("No such coupon template or pack.")) from None
     reward.coupon_template_id, reward.coupon_pack_id = template_id, pack_id
 
 
@@ -80,10 +81,12 @@ def clean_codes(codes: Iterable[str]) -> list[str]:
         if not code:
             continue
         if len(code) > 120:
-            raise _field_error("codes", "A code is longer than 120 characters.")
+            raise field_error("codes", N_("A code is longer than 120 characters."))
         seen.setdefault(code, None)
     if len(seen) > MAX_CODES_PER_UPLOAD:
-        raise _field_error("codes", f"At most {MAX_CODES_PER_UPLOAD} codes at a time.")
+        raise field_error("codes", N_("Too many codes for one upload."),
+                           N_("%(field)s: At most %(n)s codes at a time."),
+                           n=MAX_CODES_PER_UPLOAD)
     return list(seen)
 
 
@@ -92,7 +95,7 @@ def parse_codes_csv(data: bytes) -> list[str]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _field_error("file", "The file is not UTF-8 text.") from exc
+        raise field_error("file", N_("The file is not UTF-8 text.")) from exc
     codes = [row[0] for row in csv.reader(io.StringIO(text)) if row]
     if codes and codes[0].strip().lower() == "code":
         codes = codes[1:]
@@ -118,12 +121,13 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
     grant = data.get("grant") or {}
     grant_type = grant.get("type")
     if grant_type not in GRANT_TYPES:
-        raise _field_error("grant.type", f"One of {', '.join(GRANT_TYPES)}.")
+        raise field_error("grant.type", N_("Unknown grant type."),
+                           N_("%(field)s: One of %(choices)s."), choices=", ".join(GRANT_TYPES))
     if data["currency"] not in REWARD_CURRENCIES:
-        raise _field_error("currency", "flower or coin.")
+        raise field_error("currency", N_("flower or coin."))
     starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
-        raise _field_error("ends_at", "Must be after starts_at.")
+        raise field_error("ends_at", N_("Must be after starts_at."))
     reward = Reward(
         name=data["name"].strip(), description=(data.get("description") or "").strip(),
         image_url=(data.get("image_url") or "").strip(), currency=data["currency"],
@@ -163,7 +167,8 @@ def update_reward(actor_id: int, reward_id: int, data: dict[str, Any]) -> Reward
     before = _snapshot(reward)
     if "stock" in data or data.get("stock_buckets", reward.stock_buckets) != reward.stock_buckets:
         if reward.grant_type == "voucher_codes" and "stock" in data:
-            raise _field_error("stock", "A voucher reward's stock is its number of unused codes.")
+            raise field_error("stock",
+                               N_("A voucher reward's stock is its number of unused codes."))
         buckets = _check_buckets(reward, data.get("stock_buckets") or reward.stock_buckets)
         total = data["stock"] if "stock" in data else _locked_stock(reward)
         set_stock(reward, total, buckets)
@@ -179,7 +184,7 @@ def update_reward(actor_id: int, reward_id: int, data: dict[str, Any]) -> Reward
             value = (value or "").strip()
         setattr(reward, name, value)
     if reward.starts_at and reward.ends_at and reward.ends_at <= reward.starts_at:
-        raise _field_error("ends_at", "Must be after starts_at.")
+        raise field_error("ends_at", N_("Must be after starts_at."))
     db.session.flush()
     audit.record(actor_id, "mall.reward.update", "reward", reward.id, before=before,
                  after=_snapshot(reward))
@@ -188,10 +193,12 @@ def update_reward(actor_id: int, reward_id: int, data: dict[str, Any]) -> Reward
 
 def _check_buckets(reward: Reward, buckets: Any) -> int:
     if type(buckets) is not int or not 1 <= buckets <= MAX_STOCK_BUCKETS:
-        raise _field_error("stock_buckets",
-                           f"A whole number from 1 to {MAX_STOCK_BUCKETS}.")
+        raise field_error("stock_buckets",
+                           N_("Stock buckets must be a whole number from 1 to the maximum."),
+                           N_("%(field)s: A whole number from 1 to %(max)s."),
+                           max=MAX_STOCK_BUCKETS)
     if buckets > 1 and reward.grant_type == "voucher_codes":
-        raise _field_error("stock_buckets", "A voucher reward's stock is its codes: use 1.")
+        raise field_error("stock_buckets", N_("A voucher reward's stock is its codes: use 1."))
     return buckets
 
 
@@ -248,7 +255,7 @@ def add_voucher_codes(
     Codes already loaded for this reward are skipped. Returns how many were added.
     """
     if reward.grant_type != "voucher_codes":
-        raise InvalidState("Only voucher-code rewards take codes.")
+        raise InvalidState(N_("Only voucher-code rewards take codes."))
     existing = set(db.session.execute(
         sa.select(VoucherCode.code).where(
             VoucherCode.reward_id == reward.id, VoucherCode.code.in_(codes))
@@ -283,9 +290,9 @@ def mark_shipped(actor_id: int, redemption_id: int, tracking_no: str | None) -> 
     ).first()
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None:
-        raise NotFound("No such redemption.")
+        raise NotFound(N_("No such redemption."))
     if done is None:
-        raise InvalidState("Only a pending physical redemption can be marked shipped.")
+        raise InvalidState(N_("Only a pending physical redemption can be marked shipped."))
     db.session.refresh(redemption)
     audit.record(actor_id, "mall.redemption.ship", "redemption", redemption_id,
                  after={"tracking_no": redemption.tracking_no})

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from tokenmart.core.clock import utcnow
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.earning.targets import register_share_target
-from tokenmart.errors import NotFound
+from tokenmart.errors import N_, NotFound
 from tokenmart.extensions import db
 from tokenmart.mall.errors import RewardNotFound
 from tokenmart.mall.models import (
@@ -124,7 +124,7 @@ def get_reward(reward_id: int) -> Reward:
     """Any reward, open or not (admins, and a redemption's own reward); else NotFound."""
     reward = db.session.get(Reward, reward_id)
     if reward is None:
-        raise NotFound("No such reward.")
+        raise NotFound(N_("No such reward."))
     return reward
 
 
@@ -146,7 +146,7 @@ def get_redemption_of(user_id: int, redemption_id: int) -> tuple[Redemption, Rew
     """
     redemption = db.session.get(Redemption, redemption_id)
     if redemption is None or redemption.user_id != user_id:
-        raise NotFound("No such redemption.")
+        raise NotFound(N_("No such redemption."))
     return redemption, get_reward(redemption.reward_id)
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from tokenmart.errors import Conflict, Forbidden, NotFound
+from tokenmart.errors import N_, Conflict, Forbidden, NotFound
 
 
 class OutOfStock(Conflict):
-    code, message = "out_of_stock", "This reward is sold out."
+    code, message = "out_of_stock", N_("This reward is sold out.")
 
 
 class LimitReached(Forbidden):
-    code, message = "limit_reached", "You have redeemed this reward as often as allowed."
+    code, message = "limit_reached", N_("You have redeemed this reward as often as allowed.")
 
 
 class RewardNotFound(NotFound):
-    message = "No such reward, or it is not available now."
+    message = N_("No such reward, or it is not available now.")

@@ -30,7 +30,7 @@ from tokenmart.core import content_i18n, rawsql
 from tokenmart.core.clock import utcnow
 from tokenmart.core.db import bump_capped_counter
 from tokenmart.core.metrics import REDEMPTIONS, count_outcomes
-from tokenmart.errors import DomainError, ValidationError
+from tokenmart.errors import N_, DomainError, ValidationError
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.ledger.kinds import register_kind
@@ -174,7 +174,7 @@ def _take_bucket_stock(reward_id: int, buckets: int) -> None:
         if not left:
             raise OutOfStock()
         if time.monotonic() > deadline:
-            raise DomainError("This reward is very busy; retry in a moment.",
+            raise DomainError(N_("This reward is very busy; retry in a moment."),
                               code="service_unavailable", status=503,
                               headers={"Retry-After": "1"})
         time.sleep(pause)
@@ -186,7 +186,7 @@ def _take_voucher_code(reward_id: int) -> tuple[int, str]:
     row = rawsql.fetchone(_TAKE_CODE[rawsql.dialect_name()],
                           {"reward_id": reward_id, "true": True, "false": False})
     if row is None:
-        raise OutOfStock("This reward has no codes left.")
+        raise OutOfStock(N_("This reward has no codes left."))
     return row[0], row[1]
 
 
@@ -255,8 +255,8 @@ def redeem_reward(
     address = (shipping_address or "").strip()
     if reward.grant_type == "physical" and not address:
         raise ValidationError(
-            "A physical reward needs a shipping address.",
-            details={"fields": {"shipping_address": ["Required for physical rewards."]}},
+            N_("A physical reward needs a shipping address."),
+            details={"fields": {"shipping_address": [N_("Required for physical rewards.")]}},
         )
     if reward.stock is not None and reward.stock <= 0:
         raise OutOfStock()  # fast refusal once sold out; the UPDATE below is the real guard

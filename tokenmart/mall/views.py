@@ -150,7 +150,7 @@ def _redeem_error(err: DomainError) -> str:
         "limit_reached": _("You have redeemed this reward as often as allowed."),
         "validation_error": _("Please enter a shipping address."),
         "not_found": _("This reward is not available any more."),
-    }.get(err.code, err.message)
+    }.get(err.code) or err.text()
 
 
 @bp.get("/mall/redemptions")
@@ -203,7 +203,7 @@ def _show_field_errors(form: RewardForm, err: DomainError) -> None:
     if image_text:
         form.image.errors = [*form.image.errors, image_text]
         return
-    for name, messages in fields.items():
+    for name, messages in err.field_texts().items():
         target = {"grant.template_id": "coupon_template_id", "grant.pack_id": "coupon_pack_id",
                   "grant.type": "grant_type", "tier_prices": "price_gold"}.get(name, name)
         field = getattr(form, target, None)
@@ -213,7 +213,7 @@ def _show_field_errors(form: RewardForm, err: DomainError) -> None:
             for message in messages:
                 flash(message, "error")
     if not fields:
-        flash(err.message, "error")
+        flash(err.text(), "error")
 
 
 def _image_error(err: DomainError) -> str | None:
@@ -313,7 +313,7 @@ def admin_codes(reward_id: int) -> Any:
             added = admin_service.add_voucher_codes(current_user.id, item, codes)
         except DomainError as err:
             db.session.rollback()
-            flash(err.message, "error")
+            flash(err.text(), "error")
             return render_template("mall/admin_codes.html", form=form, reward=item,
                                    left=catalog_service.codes_left(item.id)), 422
         db.session.commit()
@@ -346,7 +346,7 @@ def admin_ship(redemption_id: int) -> Any:
             admin_service.mark_shipped(current_user.id, redemption_id, form.tracking_no.data)
         except DomainError as err:
             db.session.rollback()
-            flash(err.message, "error")
+            flash(err.text(), "error")
             return redirect(url_for("mall.admin_fulfilment"))
         db.session.commit()
         flash(_("Marked as shipped."), "success")

@@ -73,13 +73,14 @@ def _data(form: CardForm) -> dict[str, Any]:
 
 def _form_error(form: CardForm, err: DomainError) -> None:
     db.session.rollback()
-    fields = err.details.get("fields") or {}
     aliases = {"fee_cents": "fee", "condition": "condition_metric", "benefits": "coupon_pack_id"}
-    for name, messages in fields.items():
-        target = (_translation_target(form) if name == "translations"
-                  else getattr(form, aliases.get(name, name), None))
+    for name, texts in err.field_texts().items():
+        if name == "translations":  # the whole message says which one and why
+            target, texts = _translation_target(form), [err.text()]
+        else:
+            target = getattr(form, aliases.get(name, name), None)
         if target is not None:
-            target.errors = [*target.errors, *messages]
+            target.errors = [*target.errors, *texts]
     flash(_("Please correct the marked fields."), "error")
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tokenmart.audit import service as audit
 from tokenmart.core.content_i18n import clean_translations, kept
 from tokenmart.core.pagination import Page, paginate
-from tokenmart.errors import ValidationError
+from tokenmart.errors import N_, ValidationError
 from tokenmart.extensions import db
 from tokenmart.membership.errors import CardNotFound
 from tokenmart.membership.models import (
@@ -27,11 +27,14 @@ from tokenmart.membership.models import (
 )
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+#: the kind's field message, listing CARD_KINDS (field messages are literals, without values)
+KIND_CHOICES = N_("Must be one of: free, conditional, paid, light.")
 EDITABLE = ("name", "tagline", "color", "active", "member_day", "earn_multiplier_percent",
             "member_discount_percent", "coupon_pack_id", "coupon_template_id", "translations")
 
 
 def _fields_error(errors: dict[str, list[str]]) -> ValidationError:
+    """A 422 naming the fields; their messages are marked with N_ (pages translate them)."""
     return ValidationError(details={"fields": errors})
 
 
@@ -42,29 +45,29 @@ def _check(data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     kind = data.get("kind")
     if kind not in CARD_KINDS:
-        errors["kind"] = ["Must be one of: " + ", ".join(CARD_KINDS) + "."]
+        errors["kind"] = [KIND_CHOICES]
     benefits = data.get("benefits") or {}
     condition = data.get("condition") or None
     validity = data.get("validity_days")
     if kind in ("paid", "light") and not validity:
-        errors["validity_days"] = ["Paid and light cards need a validity in days."]
+        errors["validity_days"] = [N_("Paid and light cards need a validity in days.")]
     if kind == "paid":
         if not data.get("price"):
-            errors["price"] = ["A paid card needs a price."]
+            errors["price"] = [N_("A paid card needs a price.")]
         if data.get("currency") not in PAID_CURRENCIES:
-            errors["currency"] = ["Must be coin, flower or credit."]
+            errors["currency"] = [N_("Must be coin, flower or credit.")]
     if kind == "light" and not data.get("fee_cents"):
-        errors["fee_cents"] = ["A light card needs a fee in cents."]
+        errors["fee_cents"] = [N_("A light card needs a fee in cents.")]
     if kind == "conditional":
         if not condition or condition.get("metric") not in CONDITION_METRICS:
-            errors["condition"] = ["A conditional card needs a metric and a threshold."]
+            errors["condition"] = [N_("A conditional card needs a metric and a threshold.")]
         elif not isinstance(condition.get("threshold"), int) or condition["threshold"] < 1:
-            errors["condition"] = ["The threshold must be a whole number of at least 1."]
+            errors["condition"] = [N_("The threshold must be a whole number of at least 1.")]
     color = data.get("color") or "#c0392b"
     if not COLOR_RE.match(color):
-        errors["color"] = ["Use a colour like #c0392b."]
+        errors["color"] = [N_("Use a colour like #c0392b.")]
     if benefits.get("coupon_pack_id") and benefits.get("coupon_template_id"):
-        errors["benefits"] = ["Give either a coupon pack or a coupon template, not both."]
+        errors["benefits"] = [N_("Give either a coupon pack or a coupon template, not both.")]
     _check_coupon_refs(benefits, errors)
     if errors:
         raise _fields_error(errors)
@@ -91,9 +94,9 @@ def _check_coupon_refs(benefits: dict[str, Any], errors: dict[str, list[str]]) -
 
     pack_id, template_id = benefits.get("coupon_pack_id"), benefits.get("coupon_template_id")
     if pack_id and db.session.get(CouponPack, pack_id) is None:
-        errors["benefits"] = ["Unknown coupon pack."]
+        errors["benefits"] = [N_("Unknown coupon pack.")]
     if template_id and db.session.get(CouponTemplate, template_id) is None:
-        errors["benefits"] = ["Unknown coupon template."]
+        errors["benefits"] = [N_("Unknown coupon template.")]
 
 
 def card_json(card: CardProgram) -> dict[str, Any]:
