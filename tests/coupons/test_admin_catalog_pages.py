@@ -166,3 +166,30 @@ def test_merchant_redeem_asks_first(app: Any, make_user: Any) -> None:
     page = BeautifulSoup(browser.get("/merchant/verify").get_data(as_text=True), "html.parser")
     assert "cannot be undone" in page.select_one("[data-testid=redeem]")["data-confirm"]
     assert page.select_one("[data-testid=check]").get("data-confirm") is None
+
+
+def test_a_service_refusal_on_the_chinese_catalog_names_no_raw_field(
+        app: Any, admin: Any, make_template: Any, make_user: Any) -> None:
+    """The service refuses a stock below what was already issued: the field says why in
+    Chinese, and the flash asks to correct the marked fields instead of repeating the
+    English message after a raw field name ("total_quantity: 2 were already issued.")."""
+    from bs4 import BeautifulSoup
+
+    from tokenmart.coupons.service import issue_coupon
+
+    template = make_template(name="Stock 5", total_quantity=5)
+    for name in ("ann", "bob"):
+        issue_coupon(template.id, make_user(name).id, source="test")
+    db.session.commit()
+    resp = _admin_browser(app).post(
+        f"/admin/coupons/templates/{template.id}/edit?lang=zh_Hans",
+        data={"name": "Stock 5", "total_quantity": "1", "per_user_limit": "1"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    page = BeautifulSoup(html, "html.parser")
+    quantity = page.select_one(f"[data-testid=edit-template-{template.id}] "
+                               "input[name=total_quantity]")
+    assert quantity["aria-invalid"] == "true"
+    assert "请修改标出的字段。" in html
+    assert "total_quantity" not in page.select_one("main").get_text()
+    assert "already issued" not in html

@@ -57,7 +57,9 @@ def _form_error(form: Any, err: DomainError) -> None:
             # placed by the English words (they name the translation field), shown translated
             for target in _error_fields(form, name, str(message), err.message):
                 target.errors = [*target.errors, text]
-    flash(err.text(), "error")
+    # the fields say what is wrong; the whole message would repeat it after a raw field
+    # name ("kind: ...")
+    flash(_("Please correct the marked fields.") if fields else err.text(), "error")
 
 
 def _error_fields(form: Any, name: str, *messages: str) -> list[Field]:

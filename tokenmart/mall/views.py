@@ -313,7 +313,8 @@ def admin_codes(reward_id: int) -> Any:
             added = admin_service.add_voucher_codes(current_user.id, item, codes)
         except DomainError as err:
             db.session.rollback()
-            flash(err.text(), "error")
+            form.file.errors = [*form.file.errors,
+                                *sum(err.field_texts().values(), [])] or [err.text()]
             return render_template("mall/admin_codes.html", form=form, reward=item,
                                    left=catalog_service.codes_left(item.id)), 422
         db.session.commit()
