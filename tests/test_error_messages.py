@@ -47,6 +47,9 @@ def _error_classes() -> set[str]:
 
 
 ERRORS = _error_classes()
+#: functions that build a DomainError from messages: name -> positions of those messages
+#: (errors.field_error(field, problem, message), content_i18n._invalid(problem, message))
+BUILDERS = {"field_error": (1, 2), "_invalid": (0, 1)}
 
 
 def _name(func: ast.expr) -> str | None:
@@ -87,9 +90,9 @@ def _field_message_problems(details: ast.expr) -> Iterator[tuple[ast.AST, str]]:
                     yield item, "field messages: " + problem
 
 
-def _violations() -> list[str]:
+def _violations(trees: Iterator[tuple[Path, ast.Module]] | None = None) -> list[str]:
     found = []
-    for path, tree in _trees():
+    for path, tree in trees if trees is not None else _trees():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _name(node.func) in ERRORS:
                 message = node.args[0] if node.args else next(
@@ -101,6 +104,12 @@ def _violations() -> list[str]:
                     if keyword.arg == "details":
                         found += [f"{_where(path, item)}: {why}"
                                   for item, why in _field_message_problems(keyword.value)]
+            elif isinstance(node, ast.Call) and _name(node.func) in BUILDERS:
+                for position in BUILDERS[_name(node.func)]:  # type: ignore[index]
+                    if position < len(node.args):
+                        problem = _message_problem(node.args[position])
+                        if problem:
+                            found.append(f"{_where(path, node)}: {problem}")
             elif isinstance(node, ast.ClassDef) and node.name in ERRORS:
                 for stmt in node.body:
                     if not isinstance(stmt, ast.Assign):
@@ -151,20 +160,16 @@ def test_every_marked_message_has_a_chinese_translation() -> None:
 
 
 def test_the_checks_see_what_they_look_for() -> None:
-    """The source checks find an unmarked message, an f-string and a field literal."""
-    tree = ast.parse(
-        'raise NotFound("No such thing.")\n'
-        'raise ValidationError(f"{x} is bad")\n'
-        'raise ValidationError(N_("Fine."), details={"fields": {"a": ["Required."]}})\n')
-    problems = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _name(node.func) in ERRORS:
-            problem = node.args and _message_problem(node.args[0])
-            if problem:
-                problems.append(problem)
-            for keyword in node.keywords:
-                problems += [why for _, why in _field_message_problems(keyword.value)]
-    assert len(problems) == 3
+    """The source check finds an unmarked message, an f-string, a field literal, an
+    unmarked class message and an unmarked problem given to field_error."""
+    source = ('raise NotFound("No such thing.")\n'
+              'raise ValidationError(f"{x} is bad")\n'
+              'raise ValidationError(N_("Fine."), details={"fields": {"a": ["Required."]}})\n'
+              'class Gone(NotFound):\n    message = "Gone."\n'
+              'raise field_error("name", "Too long.")\n'
+              'raise field_error("name", N_("Too long."))\n')
+    found = _violations(iter([(ROOT / "example.py", ast.parse(source))]))
+    assert sorted(line.split(":")[1] for line in found) == ["1", "2", "3", "5", "6"], found
     assert {"DomainError", "NotFound", "OutOfStock", "InsufficientBalance"} <= ERRORS
 
 

@@ -42,7 +42,7 @@ def error_text(err: DomainError) -> str:
         return texts[err.code]
     fields = err.field_texts()
     if fields:
-        return " ".join(field_error(name, msgs) for name, msgs in fields.items())
+        return " ".join(field_error_text(name, msgs) for name, msgs in fields.items())
     return err.text()
 
 
@@ -54,7 +54,7 @@ def coupon_error_text(err: DomainError) -> str:
     return error_text(err)
 
 
-def field_error(name: str, messages: list[str]) -> str:
+def field_error_text(name: str, messages: list[str]) -> str:
     """A service's field error in the reader's words: barter's own sentence for the
     field, else its messages (already translated, from `err.field_texts()`)."""
     texts = {
@@ -75,7 +75,7 @@ def errors_into_form(err: DomainError, form: Form, fallback: str) -> str | None:
     placed = False
     for name, messages in fields.items():
         target = fallback if name not in form else name
-        form[target].errors = [*form[target].errors, field_error(name, messages)]
+        form[target].errors = [*form[target].errors, field_error_text(name, messages)]
         placed = True
     return None if placed else error_text(err)
 
