@@ -56,6 +56,9 @@ def _name(func: ast.expr) -> str | None:
     if isinstance(func, ast.Name):
         return func.id
     if isinstance(func, ast.Attribute):
+        base = func.value
+        if isinstance(base, ast.Name) and base.id in ("ma", "marshmallow"):
+            return None  # marshmallow's ValidationError: the API's schema errors, English
         return func.attr
     return None
 

@@ -21,8 +21,8 @@ def _month_in_range(value: str) -> None:
     if not MONTH_RE.match(value):
         return  # the Regexp validator reports it
     if not EARLIEST.year <= int(value[:4]) <= LATEST.year:
-        # The years of EARLIEST and LATEST, written out so the catalog holds the sentence.
-        raise ma.ValidationError(N_("The year must be 1970-9998."))
+        raise ma.ValidationError(N_("The year must be %(first)s-%(last)s.")
+                                 % {"first": EARLIEST.year, "last": LATEST.year})
 
 
 class AwardedSchema(ma.Schema):
