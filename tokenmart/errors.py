@@ -244,7 +244,8 @@ def _handle_http_exception(err: HTTPException) -> Response:
             if isinstance(location_errors, dict):
                 fields.update(location_errors)
         details = {"fields": fields}
-        message = "Invalid fields: " + ", ".join(sorted(map(str, fields))) if fields else message
+        if fields:  # the same words as core.api's and core.edge's 422s
+            message = N_("Invalid fields: %(fields)s") % {"fields": ", ".join(sorted(map(str, fields)))}
     if status == 429:
         message = N_("Too many requests; slow down and try again later.")
     if status == 405 and err.get_headers():
