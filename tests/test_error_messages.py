@@ -236,3 +236,19 @@ def test_a_service_refusal_on_an_admin_form_reads_in_chinese(client: Any, admin:
     assert page.status_code in (200, 422), html[:500]
     assert "Must be after" not in html
     assert "必须晚于开始时间" in html, html.split('id="main"', 1)[1][:3000]
+
+
+def test_a_translation_refusal_names_codes_for_the_api_and_labels_for_pages(app: Flask) -> None:
+    from flask_babel import refresh
+
+    from tokenmart.core.content_i18n import clean_translations
+
+    with pytest.raises(ValidationError) as caught:
+        clean_translations({"zh_Hans": {"name": "四个汉字"}}, {"name": 3})
+    err = caught.value
+    assert err.message == "The zh_Hans name is longer than 3 characters."
+    with app.test_request_context("/?lang=zh_Hans"):
+        assert err.text() == "简体中文名称超过了 3 个字符。"
+    refresh()  # the locale is cached on the app context's `g`
+    with app.test_request_context("/?lang=en"):
+        assert err.text() == "The 简体中文 Name is longer than 3 characters."

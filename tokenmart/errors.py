@@ -53,13 +53,31 @@ def N_(message: str) -> str:
     return Marked(message)
 
 
+class Labelled(str):
+    """A code the API's English message names as it is (`zh_Hans`, `name`), which a page
+    shows by its label instead ("简体中文", "名称")."""
+
+    label: Any
+
+    def __new__(cls, code: str, label: Any) -> Labelled:
+        shown = super().__new__(cls, code)
+        shown.label = label
+        return shown
+
+
 def translated(message: str, params: dict[str, Any] | None = None) -> str:
     """`message` (marked with N_) in the reader's language, its `params` filled in; a
-    param that is itself a marked message is translated too."""
+    param that is itself a marked message is translated too, a labelled code shown by
+    its label."""
     if not params:
         return gettext(message)
-    return gettext(message, **{k: gettext(v) if isinstance(v, Marked) else v
-                               for k, v in params.items()})
+    return gettext(message, **{k: _shown(v) for k, v in params.items()})
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, Labelled):
+        return str(value.label)
+    return gettext(value) if isinstance(value, Marked) else value
 
 
 class DomainError(Exception):

@@ -178,6 +178,12 @@ def test_too_long_or_refused_translation_is_a_form_error_not_a_500(
     resp = client.post("/admin/causes/new", data=_admin_form(name="Other",
                                                              tr_zh_Hans_name="四个汉字"))
     assert resp.status_code == 422 and "longer than 3 characters" in resp.get_data(as_text=True)
+    # in Chinese it names the language and field by their labels, not as codes
+    resp = client.post(f"/admin/causes/{cause.id}/edit?lang=zh_Hans",
+                       data=_admin_form(tr_zh_Hans_name="四个汉字"))
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "简体中文名称超过了 3 个字符。" in html
+    assert "zh_Hans name" not in html and "zh_Hans 的" not in html
     db.session.expire_all()
     assert db.session.get(Cause, cause.id).translations == {} and count("causes") == 1
 

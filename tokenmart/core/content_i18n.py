@@ -29,7 +29,7 @@ from flask import current_app, has_app_context
 from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tokenmart.errors import N_, ValidationError
+from tokenmart.errors import N_, Labelled, ValidationError
 
 Translations = dict[str, dict[str, str]]
 
@@ -107,17 +107,26 @@ def clean_translations(value: Any, fields: Mapping[str, int]) -> Translations:
             if not isinstance(text, str):
                 raise _invalid(N_("A translation must be text."),
                                N_("The %(locale)s %(field)s must be text."),
-                               locale=locale, field=field)
+                               **_named(locale, field))
             text = text.strip()
             if len(text) > fields[field]:
                 raise _invalid(N_("A translation is too long."),
                                N_("The %(locale)s %(field)s is longer than %(n)s characters."),
-                               locale=locale, field=field, n=fields[field])
+                               n=fields[field], **_named(locale, field))
             if text:
                 kept[field] = text
         if kept:
             cleaned[locale] = kept
     return cleaned
+
+
+def _named(locale: str, field: str) -> dict[str, Labelled]:
+    """The locale and field as the API's message names them (codes), labelled for pages
+    with the words of the admin's form ("简体中文", "名称")."""
+    from tokenmart.core.content_forms import FIELD_LABELS, LANGUAGE_NAMES
+
+    return {"locale": Labelled(locale, LANGUAGE_NAMES.get(locale, locale)),
+            "field": Labelled(field, FIELD_LABELS.get(field, field))}
 
 
 def _invalid(problem: str, message: str | None = None, **params: Any) -> ValidationError:
