@@ -152,3 +152,21 @@ def test_home_page_shows_newest_rewards(client, make_reward):
     make_reward("Kite", price=7)
     html = client.get("/").get_data(as_text=True)
     assert 'data-testid="home-mall"' in html and "Kite" in html
+
+
+def test_a_refused_code_upload_says_why_on_the_file_field_in_chinese(client, admin, make_reward):
+    """A file that is not UTF-8: the service's refusal sits on the file field, in the
+    reader's language (it was flashed as "file: The file is not UTF-8 text.")."""
+    from bs4 import BeautifulSoup
+
+    _login(client, "admin")
+    reward = make_reward("Cinema ticket", grant="voucher_codes", codes=[])
+    resp = client.post(f"/admin/mall/rewards/{reward.id}/codes?lang=zh_Hans",
+                       data={"file": (io.BytesIO("码,\n".encode("utf-16")), "codes.csv")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 422
+    page = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+    box = page.select_one("input[name=file]")
+    assert box["aria-invalid"] == "true"
+    assert box.find_parent("label").select_one(".error").get_text() == "文件不是 UTF-8 编码的文本。"
+    assert "UTF-8 text" not in page.get_text()

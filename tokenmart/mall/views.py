@@ -313,8 +313,9 @@ def admin_codes(reward_id: int) -> Any:
             added = admin_service.add_voucher_codes(current_user.id, item, codes)
         except DomainError as err:
             db.session.rollback()
-            form.file.errors = [*form.file.errors,
-                                *sum(err.field_texts().values(), [])] or [err.text()]
+            # a refused code list (codes, file) or a reward without codes: on the file field
+            texts = [text for field in err.field_texts().values() for text in field]
+            form.file.errors = [*form.file.errors, *(texts or [err.text()])]
             return render_template("mall/admin_codes.html", form=form, reward=item,
                                    left=catalog_service.codes_left(item.id)), 422
         db.session.commit()
