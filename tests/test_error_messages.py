@@ -18,6 +18,7 @@ import pytest
 from babel.messages.pofile import read_po
 from flask import Flask
 
+from tests.conftest import new_key
 from tokenmart.errors import N_, DomainError, NotFound, ValidationError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +49,9 @@ def _error_classes() -> set[str]:
 
 ERRORS = _error_classes()
 #: functions that build a DomainError from messages: name -> positions of those messages
-#: (errors.field_error(field, problem, message), content_i18n._invalid(problem, message))
-BUILDERS = {"field_error": (1, 2), "_invalid": (0, 1)}
+#: (errors.field_error(field, problem, message), content_i18n._invalid(problem, message),
+#: errors.filled(template, **params): one field's message with its values)
+BUILDERS = {"field_error": (1, 2), "_invalid": (0, 1), "filled": (0,)}
 
 
 def _name(func: ast.expr) -> str | None:
@@ -164,15 +166,18 @@ def test_every_marked_message_has_a_chinese_translation() -> None:
 
 def test_the_checks_see_what_they_look_for() -> None:
     """The source check finds an unmarked message, an f-string, a field literal, an
-    unmarked class message and an unmarked problem given to field_error."""
+    unmarked class message, an unmarked problem given to field_error and an unmarked
+    template given to filled."""
     source = ('raise NotFound("No such thing.")\n'
               'raise ValidationError(f"{x} is bad")\n'
               'raise ValidationError(N_("Fine."), details={"fields": {"a": ["Required."]}})\n'
               'class Gone(NotFound):\n    message = "Gone."\n'
               'raise field_error("name", "Too long.")\n'
-              'raise field_error("name", N_("Too long."))\n')
+              'raise field_error("name", N_("Too long."))\n'
+              'problems = [filled("At least %(n)s.", n=3)]\n'
+              'problems = [filled(N_("At least %(n)s."), n=3)]\n')
     found = _violations(iter([(ROOT / "example.py", ast.parse(source))]))
-    assert sorted(line.split(":")[1] for line in found) == ["1", "2", "3", "5", "6"], found
+    assert sorted(line.split(":")[1] for line in found) == ["1", "2", "3", "5", "6", "8"], found
     assert {"DomainError", "NotFound", "OutOfStock", "InsufficientBalance"} <= ERRORS
 
 
@@ -252,3 +257,61 @@ def test_a_translation_refusal_names_codes_for_the_api_and_labels_for_pages(app:
     refresh()  # the locale is cached on the app context's `g`
     with app.test_request_context("/?lang=en"):
         assert err.text() == "The 简体中文 Name is longer than 3 characters."
+
+
+def test_field_messages_reach_the_api_in_english_and_pages_in_chinese(
+        client: Any, api: Any, make_user: Any) -> None:
+    """The password, user-name and payout-destination rules used to translate their field
+    messages when raised, so a Chinese caller's API answer carried Chinese in
+    `details.fields`. They are English (marked, or `filled` from a marked template) and
+    pages translate them on show."""
+    from tests.clearing.helpers import sign_in
+
+    zh = {"Accept-Language": "zh-CN"}
+    signup = client.post("/api/v1/users", json={"username": "newbie", "password": "password"},
+                         headers=zh)
+    assert signup.status_code == 422, signup.get_json()
+    fields = signup.get_json()["error"]["details"]["fields"]
+    assert fields["password"] == [
+        "This password is too common or too easy to guess; choose another."]
+
+    page = client.post("/register?lang=zh_Hans", data={
+        "username": "ab!c", "password": "password", "confirm": "password"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "3-32 个字母" in html and "letters, digits" not in html
+    assert "too common" not in html
+
+    ann = make_user("ann", credit=1000)
+    refused = api(ann).post("/api/v1/cashouts", key=new_key(), headers=zh, json={
+        "amount_cents": 200, "payout_method": "bank", "payout_account_name": "Ann",
+        "payout_account": "12 34"})
+    assert refused.status_code == 422, refused.get_json()
+    fields = refused.get_json()["error"]["details"]["fields"]
+    assert fields == {"payout_account": ["Enter the bank card number: 12 to 19 digits."]}
+
+    sign_in(client, "ann")
+    form = client.post("/wallet/cashouts?lang=zh_Hans", data={
+        "amount": "2.00", "payout_method": "bank", "payout_account_name": "Ann",
+        "payout_account": "12 34"})
+    html = form.get_data(as_text=True)
+    assert form.status_code == 422
+    assert "请输入银行卡号：12 至 19 位数字。" in html and "12 to 19 digits" not in html
+
+
+def test_a_filled_field_message_is_english_for_the_api_and_filled_again_for_a_page(
+        app: Flask) -> None:
+    """A field message with a value in it travels alone in `details.fields`: `filled`
+    keeps its template, so the page translates the whole sentence, value included."""
+    from flask_babel import refresh
+
+    from tokenmart.clearing.destinations import check_destination
+
+    with app.test_request_context("/?lang=zh_Hans"):
+        refresh()
+        with pytest.raises(ValidationError) as caught:
+            check_destination("alipay", "A" * 61, "13800138000")
+        err = caught.value
+        assert err.details["fields"]["payout_account_name"] == [
+            "Enter the account holder's name as the bank or app knows it (at most 60 characters)."]
+        assert err.field_texts()["payout_account_name"] == ["请输入与账户一致的真实姓名（最多 60 个字符）。"]

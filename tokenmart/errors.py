@@ -65,6 +65,30 @@ class Labelled(str):
         return shown
 
 
+class Filled(str):
+    """An English message filled from a marked template (`filled(N_("At least %(n)s
+    characters."), n=12)`): the API sends the English as it stands, a page translates
+    the template whole and fills it again (`text_of`). For a message that has to travel
+    alone, e.g. one field's message in `details["fields"]`, where no params ride beside it."""
+
+    template: str
+    params: dict[str, Any]
+
+
+def filled(template: str, **params: Any) -> Filled:
+    """`template` (marked with N_) filled with `params`, remembering both for a page."""
+    shown = Filled(template % params)
+    shown.template, shown.params = template, params
+    return shown
+
+
+def text_of(message: Any) -> str:
+    """One message (marked, or filled from a marked template) in the reader's language."""
+    if isinstance(message, Filled):
+        return translated(message.template, message.params)
+    return translated(str(message))
+
+
 def translated(message: str, params: dict[str, Any] | None = None) -> str:
     """`message` (marked with N_) in the reader's language, its `params` filled in; a
     param that is itself a marked message is translated too, a labelled code shown by
@@ -115,7 +139,7 @@ class DomainError(Exception):
     def field_texts(self) -> dict[str, list[str]]:
         """`details["fields"]` in the reader's language: field name -> its messages."""
         fields = self.details.get("fields") or {}
-        return {name: [translated(str(m)) for m in (msgs if isinstance(msgs, list) else [msgs])]
+        return {name: [text_of(m) for m in (msgs if isinstance(msgs, list) else [msgs])]
                 for name, msgs in fields.items()}
 
 

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from tokenmart.accounts import signals, throttle
@@ -22,7 +21,15 @@ from tokenmart.accounts.passwords import hash_password, is_common, verify_passwo
 from tokenmart.audit import service as audit
 from tokenmart.core import idempotency, rawsql
 from tokenmart.core.clock import utcnow
-from tokenmart.errors import N_, Conflict, DomainError, Forbidden, NotFound, ValidationError
+from tokenmart.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    ValidationError,
+    filled,
+)
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 
@@ -50,18 +57,18 @@ def password_problems(password: str, username: str = "") -> list[str]:
     """Why `password` may not be used (empty when it may): the one password rule."""
     password = password or ""
     if len(password) < MIN_PASSWORD:
-        return [_("At least %(n)s characters.", n=MIN_PASSWORD)]
+        return [filled(N_("At least %(n)s characters."), n=MIN_PASSWORD)]
     if len(password) > 256:
-        return [_("At most 256 characters.")]
+        return [N_("At most 256 characters.")]
     if is_common(password) or (username and password.strip().lower() == username.lower()):
-        return [_("This password is too common or too easy to guess; choose another.")]
+        return [N_("This password is too common or too easy to guess; choose another.")]
     return []
 
 
 def validate_registration(username: str, password: str) -> None:
     fields: dict[str, list[str]] = {}
     if not USERNAME_RE.match(username or ""):
-        fields["username"] = [_("3-32 letters, digits, _ or - (Chinese characters allowed).")]
+        fields["username"] = [N_("3-32 letters, digits, _ or - (Chinese characters allowed).")]
     if problems := password_problems(password, username or ""):
         fields["password"] = problems
     if fields:

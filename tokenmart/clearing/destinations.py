@@ -11,11 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-
 from tokenmart.clearing.models import PAYOUT_METHODS
 from tokenmart.core.forms import CONTROL_CHARS
-from tokenmart.errors import N_, ValidationError
+from tokenmart.errors import N_, ValidationError, filled
 
 NAME_MAX = 60  #: cashouts.payout_account_name
 ACCOUNT_MAX = 64  #: cashouts.payout_account
@@ -27,10 +25,10 @@ SEPARATORS = re.compile(r"[\s-]")
 
 #: what each method's account must look like, said the way the form's hint says it
 ACCOUNT_RULES = {
-    "alipay": _l("Enter the Alipay account: a mobile number or an e-mail address."),
-    "wechat": _l("Enter the WeChat ID (6 to 20 letters, digits, - or _, starting with a letter)"
+    "alipay": N_("Enter the Alipay account: a mobile number or an e-mail address."),
+    "wechat": N_("Enter the WeChat ID (6 to 20 letters, digits, - or _, starting with a letter)"
                  " or the mobile number linked to WeChat Pay."),
-    "bank": _l("Enter the bank card number: 12 to 19 digits."),
+    "bank": N_("Enter the bank card number: 12 to 19 digits."),
 }
 
 
@@ -58,19 +56,20 @@ def _normalise_account(method: str, account: str) -> str | None:
 
 def destination_errors(method: str | None, account_name: str | None,
                        account: str | None) -> dict[str, str]:
-    """Field name -> what is wrong (in the reader's language); empty when all is well."""
+    """Field name -> what is wrong, in English marked for translation (the API sends it
+    as it is, a page shows `errors.text_of(message)`); empty when all is well."""
     errors: dict[str, str] = {}
     if method not in PAYOUT_METHODS:
-        errors["payout_method"] = str(_l("Choose Alipay, WeChat Pay or a bank card."))
+        errors["payout_method"] = N_("Choose Alipay, WeChat Pay or a bank card.")
     name = (account_name or "").strip()
     if not name or len(name) > NAME_MAX or CONTROL_CHARS.search(name):
-        errors["payout_account_name"] = str(_l(
-            "Enter the account holder's name as the bank or app knows it (at most %(n)s characters).",
-            n=NAME_MAX))
+        errors["payout_account_name"] = filled(N_(
+            "Enter the account holder's name as the bank or app knows it (at most %(n)s characters)."),
+            n=NAME_MAX)
     raw = account or ""
     if method in PAYOUT_METHODS and (CONTROL_CHARS.search(raw) or len(raw) > 2 * ACCOUNT_MAX
                                      or _normalise_account(method, raw) is None):
-        errors["payout_account"] = str(ACCOUNT_RULES[method])
+        errors["payout_account"] = ACCOUNT_RULES[method]
     return errors
 
 

@@ -25,6 +25,7 @@ from wtforms.validators import (
 from tokenmart.clearing.destinations import ACCOUNT_MAX, NAME_MAX, destination_errors
 from tokenmart.clearing.labels import MARGIN_KIND, PAYOUT_METHOD
 from tokenmart.core.forms import BaseForm
+from tokenmart.errors import text_of
 
 CENT = Decimal("0.01")
 
@@ -89,7 +90,7 @@ class CashoutForm(BaseForm):
         for name, message in errors.items():
             field = self[name]
             if not field.errors:
-                field.errors = [*field.errors, message]
+                field.errors = [*field.errors, text_of(message)]
         return ok and not errors
 
 
