@@ -36,6 +36,30 @@ def test_mall_shows_price_stock_and_affordability(client, make_user, make_reward
     assert "Short by 84 little red flowers" in html
 
 
+def test_a_reward_redeemed_up_to_the_limit_is_not_offered_again(client, make_user,
+                                                                make_reward):
+    """The reviewer redeemed the one tote bag a person may have, and the page still said
+    "✓ you can redeem" beside an active button that could only be refused."""
+    make_user("alice", flower=100)
+    tote = make_reward("Tote bag", price=10, stock=5, per_user_limit=1)
+    make_reward("Mug", price=10, stock=5, per_user_limit=2)
+    _login(client, "alice")
+    first = client.post(f"/mall/rewards/{tote.id}/redeem",
+                        data={"key": "k-tote", "shipping_address": "1 Road"})
+    assert first.status_code == 302, first.get_data(as_text=True)[:300]
+
+    page = client.get(f"/mall/rewards/{tote.id}").get_data(as_text=True)
+    assert 'data-testid="limit-reached">Limit reached: 1 per person<' in page
+    assert 'data-testid="affordable"' not in page
+    button = page.split('data-testid="redeem"', 1)[1].split(">", 1)[0]
+    assert "disabled" in button
+    mall = client.get("/mall").get_data(as_text=True)
+    assert mall.count('data-testid="limit-reached"') == 1  # the tote; the mug is still open
+    assert mall.count('data-testid="affordable"') == 1
+    zh = client.get(f"/mall/rewards/{tote.id}?lang=zh_Hans").get_data(as_text=True)
+    assert "已达上限：每人限兑 1 件" in zh
+
+
 def test_redeem_form_twice_with_one_key_redeems_once(client, make_user, make_reward):
     bob = make_user("bob", flower=50)
     reward = make_reward("Codes", price=20, grant="voucher_codes", codes=["ZX-1", "ZX-2"])

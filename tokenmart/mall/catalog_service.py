@@ -159,6 +159,12 @@ def redemption_counts(user_id: int) -> dict[int, int]:
     return {r.reward_id: r.redeemed for r in rows}
 
 
+def at_user_limit(reward: Reward, redeemed: int) -> bool:
+    """Whether someone who redeemed `reward` `redeemed` times may not redeem it again:
+    the page's side of the limit the redemption enforces in SQL (`_count_redemption`)."""
+    return reward.per_user_limit is not None and redeemed >= reward.per_user_limit
+
+
 def rewards_by_id(ids: Iterable[int]) -> dict[int, Reward]:
     """The rewards behind a page of redemptions, in one query."""
     ids = set(ids)

@@ -50,6 +50,18 @@ def reward_state(reward: Reward) -> str:
     return catalog_service.reward_state(reward)
 
 
+@bp.app_template_global()
+def reward_limit_reached(reward: Reward, used_counts: dict[int, int] | None) -> bool:
+    """Whether the reader has redeemed `reward` as often as one person may."""
+    return catalog_service.at_user_limit(reward, (used_counts or {}).get(reward.id, 0))
+
+
+def _used_counts() -> dict[int, int]:
+    """How often the reader redeemed each reward (their limits), empty when signed out."""
+    return (catalog_service.redemption_counts(current_user.id)
+            if current_user.is_authenticated else {})
+
+
 def _home_section() -> dict[str, Any] | None:
     """"From the mall" on the home page: the newest few rewards open now."""
     page = catalog_service.list_rewards(None, 4)
@@ -73,7 +85,8 @@ def _balances() -> dict[str, int] | None:
 @reads_replica
 def index() -> Any:
     page = catalog_service.list_rewards(arg_str("cursor", max_length=CURSOR_MAX) or None, 24)
-    return render_template("mall/index.html", page=page, balances=_balances(), tier=_tier())
+    return render_template("mall/index.html", page=page, balances=_balances(), tier=_tier(),
+                           used_counts=_used_counts())
 
 
 @bp.get("/mall/images/<path:key>")
@@ -97,10 +110,10 @@ def reward(reward_id: int) -> Any:
 
 
 def _reward_page(item: Reward, form: RedeemForm, status: int = 200) -> Any:
-    used = (catalog_service.redemption_counts(current_user.id).get(item.id, 0)
-            if current_user.is_authenticated else 0)
+    used_counts = _used_counts()
     return render_template("mall/reward.html", reward=item, form=form, balances=_balances(),
-                           tier=_tier(), used=used), status
+                           tier=_tier(), used=used_counts.get(item.id, 0),
+                           used_counts=used_counts), status
 
 
 def _earlier_redemption(user_id: int, reward_id: int, key: str) -> int | None:
