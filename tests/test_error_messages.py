@@ -241,6 +241,11 @@ def test_a_service_refusal_on_an_admin_form_reads_in_chinese(client: Any, admin:
     assert page.status_code in (200, 422), html[:500]
     assert "Must be after" not in html
     assert "必须晚于开始时间" in html, html.split('id="main"', 1)[1][:3000]
+    english = client.post("/admin/mall/rewards/new?lang=en", data={
+        "name": "Window mug", "currency": "coin", "price": "5", "stock": "3",
+        "stock_buckets": "1", "grant_type": "physical", "active": "y",
+        "starts_at": "2026-12-10T10:00", "ends_at": "2026-12-09T10:00"}).get_data(as_text=True)
+    assert "Must be after the start time." in english and "after starts_at" not in english
 
 
 def test_a_translation_refusal_names_codes_for_the_api_and_labels_for_pages(app: Flask) -> None:

@@ -110,3 +110,25 @@ def test_my_redemptions_are_mine_only(api, make_user, make_reward):
     assert len(api(dave).get("/api/v1/redemptions").json["items"]) == 1
     assert api(erin).get("/api/v1/redemptions").json["items"] == []
     assert api().get("/api/v1/redemptions").status_code == 401
+
+
+def test_a_tier_price_above_the_normal_price_is_refused(api, admin):
+    """A tier price is a member's discount; the reviewer saved a gold price of 50 on a
+    reward of 10 and the gold member was charged five times what everyone else pays."""
+    client = api(admin)
+    above = client.post("/api/v1/admin/rewards", {
+        "name": "Mug", "currency": "coin", "price": 10, "tier_prices": {"gold": 50},
+        "grant": {"type": "physical"}})
+    assert above.status_code == 422, above.json
+    assert above.json["error"]["details"]["fields"] == {
+        "tier_prices": ["A tier price may not be above the normal price."]}
+    assert "gold price 50 is above the normal price 10" in above.json["error"]["message"]
+
+    made = client.post("/api/v1/admin/rewards", {
+        "name": "Mug", "currency": "coin", "price": 10, "tier_prices": {"gold": 8},
+        "grant": {"type": "physical"}})
+    assert made.status_code == 201, made.json
+    cheaper = client.patch(f"/api/v1/admin/rewards/{made.json['id']}", {"price": 5})
+    assert cheaper.status_code == 422, cheaper.json  # lowering the price under the gold one
+    assert client.patch(f"/api/v1/admin/rewards/{made.json['id']}",
+                        {"price": 5, "tier_prices": {"gold": 4}}).status_code == 200

@@ -161,7 +161,23 @@ def test_admin_form_rejects_end_before_start(client, admin):
         "name": "Bad window", "currency": "flower", "price": "3", "grant_type": "physical",
         "starts_at": "2026-12-02T10:00", "ends_at": "2026-12-01T10:00"})
     assert resp.status_code == 422
-    assert "Must be after starts_at." in resp.get_data(as_text=True)
+    assert "Must be after the start time." in resp.get_data(as_text=True)
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Reward)).scalar() == 0
+
+
+def test_admin_form_puts_a_tier_price_above_the_normal_one_on_that_tier(client, admin):
+    from bs4 import BeautifulSoup
+
+    _login(client, "admin")
+    resp = client.post("/admin/mall/rewards/new?lang=zh_Hans", data={
+        "name": "Mug", "currency": "flower", "price": "10", "price_silver": "9",
+        "price_platinum": "50", "grant_type": "physical", "active": "y"})
+    assert resp.status_code == 422
+    page = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+    box = page.select_one("input[name=price_platinum]")
+    assert box["aria-invalid"] == "true"
+    assert box.find_parent("label").select_one(".error").get_text() == "会员价不能高于原价。"
+    assert page.select_one("input[name=price_gold]").get("aria-invalid") != "true"
     assert db.session.execute(sa.select(sa.func.count()).select_from(Reward)).scalar() == 0
 
 

@@ -52,7 +52,7 @@ def cause_status(cause: Cause, now: datetime | None = None) -> str:
 def _check_window(starts_at: datetime | None, ends_at: datetime | None) -> None:
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         raise ValidationError(N_("The end must come after the start."),
-                              details={"fields": {"ends_at": [N_("Must be after starts_at.")]}})
+                              details={"fields": {"ends_at": [N_("Must be after the start time.")]}})
 
 
 def _translations(cause: Cause) -> dict[str, dict[str, str]]:

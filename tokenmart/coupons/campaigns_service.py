@@ -76,7 +76,7 @@ def create_campaign(
         if value < low:
             raise field_error(name, AT_LEAST[low])
     if starts_at and ends_at and ends_at <= starts_at:
-        raise field_error("ends_at", N_("Must be after starts_at."))
+        raise field_error("ends_at", N_("Must be after the start time."))
     campaign = Campaign(
         title=title, description=description or "", template_id=template_id,
         required_assists=required_assists, drive_hours=drive_hours,

@@ -57,7 +57,7 @@ def validate_template(data: dict[str, Any]) -> dict[str, Any]:
     starts_at: datetime | None = data.get("starts_at")
     ends_at: datetime | None = data.get("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
-        raise field_error("ends_at", N_("Must be after starts_at."))
+        raise field_error("ends_at", N_("Must be after the start time."))
     if data.get("min_tier") and data["min_tier"] not in TIERS:
         raise field_error("min_tier", N_("Not one of the allowed values."),
                        N_("%(field)s: One of %(choices)s."), choices=", ".join(TIERS))

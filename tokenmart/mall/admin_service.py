@@ -52,6 +52,18 @@ def _check_tier_prices(tier_prices: dict[str, Any] | None) -> dict[str, int]:
     return result
 
 
+def _check_tier_prices_not_above(reward: Reward) -> None:
+    """A tier's price is a member's discount: above the price everyone pays it would
+    charge the loyal more, and the page would strike the lower price through."""
+    for tier, value in sorted((reward.tier_prices or {}).items()):
+        if value > reward.price:
+            raise field_error("tier_prices",
+                               N_("A tier price may not be above the normal price."),
+                               N_("%(field)s: The %(tier)s price %(value)s is above the "
+                                  "normal price %(price)s."),
+                               tier=tier, value=value, price=reward.price)
+
+
 def _check_coupon_grant(reward: Reward, grant: dict[str, Any]) -> None:
     """A coupon reward issues one template's coupon or a whole pack; either must exist."""
     from tokenmart.coupons import service as coupons
@@ -127,7 +139,7 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
         raise field_error("currency", N_("flower or coin."))
     starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
-        raise field_error("ends_at", N_("Must be after starts_at."))
+        raise field_error("ends_at", N_("Must be after the start time."))
     reward = Reward(
         name=data["name"].strip(), description=(data.get("description") or "").strip(),
         image_url=(data.get("image_url") or "").strip(), currency=data["currency"],
@@ -137,6 +149,7 @@ def create_reward(actor_id: int, data: dict[str, Any]) -> Reward:
         grant_type=grant_type, created_at=utcnow(),
         translations=clean_translations(data.get("translations"), Reward.TRANSLATED),
     )
+    _check_tier_prices_not_above(reward)
     codes: list[str] = []
     if grant_type == "coupon":
         _check_coupon_grant(reward, grant)
@@ -184,7 +197,8 @@ def update_reward(actor_id: int, reward_id: int, data: dict[str, Any]) -> Reward
             value = (value or "").strip()
         setattr(reward, name, value)
     if reward.starts_at and reward.ends_at and reward.ends_at <= reward.starts_at:
-        raise field_error("ends_at", N_("Must be after starts_at."))
+        raise field_error("ends_at", N_("Must be after the start time."))
+    _check_tier_prices_not_above(reward)
     db.session.flush()
     audit.record(actor_id, "mall.reward.update", "reward", reward.id, before=before,
                  after=_snapshot(reward))

@@ -217,8 +217,11 @@ def _show_field_errors(form: RewardForm, err: DomainError) -> None:
         form.image.errors = [*form.image.errors, image_text]
         return
     for name, messages in err.field_texts().items():
+        tier = err.params.get("tier") if name == "tier_prices" else None
         target = {"grant.template_id": "coupon_template_id", "grant.pack_id": "coupon_pack_id",
-                  "grant.type": "grant_type", "tier_prices": "price_gold"}.get(name, name)
+                  "grant.type": "grant_type",
+                  "tier_prices": f"price_{tier}" if tier in admin_service.TIERS
+                  else "price_gold"}.get(name, name)
         field = getattr(form, target, None)
         if field is not None:
             field.errors = [*field.errors, *messages]
