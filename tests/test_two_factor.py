@@ -46,6 +46,9 @@ def test_enrollment_then_web_sign_in_needs_a_fresh_code(app: Flask, make_user: A
     other = app.test_client()
     response = _sign_in(other, "alice")
     assert response.status_code == 302 and "/login/code" in response.headers["Location"]
+    # A recovery code has letters: a phone must offer its full keyboard, not a number pad.
+    box = re.search(r'<input[^>]*name="code"[^>]*>', other.get("/login/code").get_data(as_text=True))
+    assert box and "inputmode" not in box.group(0) and 'autocomplete="one-time-code"' in box.group(0)
     assert other.get("/wallet").status_code == 302  # not signed in by the password alone
     wrong = other.post("/login/code", data={"code": "000000"})
     assert wrong.status_code == 401 and other.get("/wallet").status_code == 302
