@@ -39,6 +39,21 @@ def test_register_page_shows_errors_without_losing_input(client: Any, make_user:
     assert resp.status_code == 200 and "Passwords differ" in resp.get_data(as_text=True)
 
 
+def test_register_page_refuses_an_address_we_could_not_write_to(client: Any) -> None:
+    """The browser's own check usually stops it, but the server stored "not-an-email😀"."""
+    resp = client.post("/register?lang=zh_Hans", data={
+        "username": "newbie", "email": "not-an-email😀", "password": PASSWORD,
+        "confirm": PASSWORD})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "请输入像 name@example.com 这样的邮箱地址，或者留空。" in html
+    assert 'value="not-an-email😀"' in html
+    assert client.get("/wallet").status_code == 302  # nobody was registered
+    ok = client.post("/register", data={"username": "newbie", "email": " Ann@Example.com ",
+                                        "password": PASSWORD, "confirm": PASSWORD})
+    assert ok.status_code == 302
+
+
 def test_login_failure_is_401_with_message(client: Any, make_user: Any) -> None:
     make_user("alice")
     resp = client.post("/login", data={"username": "alice", "password": "wrong password"})
