@@ -38,6 +38,7 @@ def test_donate_form_twice_with_one_key_gives_once(client: Any, make_user: Any) 
     sign_in(client, "ann")
     page = client.get(f"/causes/{cause.id}").get_data(as_text=True)
     assert 'data-confirm="Gifts are final' in page
+    assert "Your first gift earns the Donor badge." in page
     form = {"key": "k-1", "currency": "coin", "amount": "40", "show_name": "y"}
     first = client.post(f"/causes/{cause.id}/donate", data=form)
     second = client.post(f"/causes/{cause.id}/donate", data=form)
@@ -48,6 +49,10 @@ def test_donate_form_twice_with_one_key_gives_once(client: Any, make_user: Any) 
     assert "You gave 40 coins to Clean rivers" in page or "already on its way" in page
     assert ">ann<" in page
     assert "Donor" in client.get("/tasks").get_data(as_text=True)
+    # the badge is held now: no cause page invites to it any more
+    assert "Donor badge" not in page
+    other = make_cause("Warm coats")
+    assert "Donor badge" not in client.get(f"/causes/{other.id}").get_data(as_text=True)
 
 
 def test_donate_form_refusals_change_nothing(client: Any, make_user: Any) -> None:

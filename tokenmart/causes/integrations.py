@@ -18,7 +18,9 @@ from tokenmart.ledger.kinds import register_kind
 from tokenmart.ledger.models import Entry
 from tokenmart.ledger.verify import Problem, register_check
 
-register_badge(BadgeRule("donor", "donation", _l("Donor"), _l("Give to a cause."), "💝",
+#: the badge a first gift earns (the cause page invites to it until it is held)
+DONOR_BADGE = "donor"
+register_badge(BadgeRule(DONOR_BADGE, "donation", _l("Donor"), _l("Give to a cause."), "💝",
                          lambda _payload: True))
 
 

@@ -13,10 +13,12 @@ from flask_login import current_user, login_required
 from tokenmart.causes import causes_service, giving_service, history_service, images
 from tokenmart.causes.admin_views import admin_bp  # noqa: F401 - registered by discovery
 from tokenmart.causes.forms import DonateForm, PledgeForm
+from tokenmart.causes.integrations import DONOR_BADGE
 from tokenmart.causes.models import Cause
 from tokenmart.core.i18n import currency_amount
 from tokenmart.core.idempotency import claim_form_key, store_form_result
 from tokenmart.core.web import arg_str
+from tokenmart.earning.badges import held_badges
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
 from tokenmart.home.views import HOME_SECTIONS
@@ -98,12 +100,15 @@ def _cause_page(cause: Cause, form: DonateForm, pledge_form: PledgeForm,
     if pledge is not None and pledge.cause_id == cause.id and not pledge_form.percent.data:
         pledge_form.percent.data = pledge.percent
     balances = balances_of(current_user.id) if current_user.is_authenticated else None
+    # the page invites to the Donor badge only those who do not hold it yet
+    invite_to_badge = (not current_user.is_authenticated
+                       or DONOR_BADGE not in held_badges(current_user.id))
     return render_template(
         "causes/cause.html", cause=cause, totals=totals,
         state=causes_service.cause_status(cause),
         progress=causes_service.progress_percent(cause, totals),
         names=causes_service.donor_names(cause.id), form=form, pledge_form=pledge_form,
-        pledge=pledge, balances=balances), status
+        pledge=pledge, balances=balances, invite_to_badge=invite_to_badge), status
 
 
 @bp.get("/causes/<int:cause_id>")
