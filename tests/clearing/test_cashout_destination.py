@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -200,9 +202,15 @@ def test_csv_export_has_the_destination_and_is_formula_safe(
                      json={"external_ref": "AP-1"}).status_code == 200
     rows = list(csv.reader(io.StringIO(boss.get("/api/v1/admin/cashouts/export.csv")
                                        .get_data(as_text=True))))
-    assert rows[0][-3:] == ["payout_method", "payout_account_name", "payout_account"]
+    assert rows[0][7:10] == ["payout_method", "payout_account_name", "payout_account"]
     assert rows[1][2:6] == ["ann", "300", "3.00", "AP-1"]
-    assert rows[1][-3:] == ["alipay", "'=HYPERLINK(1)", "13800138000"]
+    assert rows[1][7:10] == ["alipay", "'=HYPERLINK(1)", "13800138000"]
+    # the page shows the decision in the app's timezone; so does the batch, beside UTC
+    assert rows[0][-1] == "approved_at_local"
+    approved_utc = datetime.fromisoformat(rows[1][6])
+    local = datetime.fromisoformat(rows[1][-1])
+    assert local.utcoffset() == approved_utc.astimezone(ZoneInfo(app.config["TIMEZONE"])).utcoffset()
+    assert local == approved_utc.replace(microsecond=0)
 
 
 @pytest.mark.parametrize(("amount", "message"), [

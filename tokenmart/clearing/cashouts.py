@@ -23,7 +23,7 @@ from tokenmart.audit import service as audit
 from tokenmart.clearing.destinations import Destination
 from tokenmart.clearing.models import Cashout
 from tokenmart.clearing.settings import setting
-from tokenmart.core.clock import local_day_bounds, local_today, utcnow
+from tokenmart.core.clock import app_timezone, local_day_bounds, local_today, utcnow
 from tokenmart.core.pagination import Page, paginate
 from tokenmart.errors import N_, Conflict, InvalidState, NotFound, ValidationError
 from tokenmart.extensions import db
@@ -198,17 +198,22 @@ def approved_csv(since: datetime | None = None, until: datetime | None = None) -
         query = query.where(Cashout.decided_at < until)
     out = io.StringIO()
     writer = csv.writer(out)
-    # Destination columns come last, so batch scripts reading the first seven keep working.
+    # New columns come last, so batch scripts reading the first ones keep working.
+    # approved_at is UTC (machines); approved_at_local is the wall time the admin saw on
+    # the page, in the app's timezone, so a batch shows the same day as the page.
     writer.writerow(["cashout_id", "user_id", "username", "amount_cents", "amount_cny",
                      "external_ref", "approved_at", "payout_method", "payout_account_name",
-                     "payout_account"])
+                     "payout_account", "approved_at_local"])
+    zone = app_timezone()
     for row in db.session.execute(query):
         writer.writerow([row.id, row.user_id, _csv_safe(row.username), row.amount_cents,
                          f"{row.amount_cents // 100}.{row.amount_cents % 100:02d}",
                          _csv_safe(row.external_ref or ""),
                          row.decided_at.isoformat() if row.decided_at else "",
                          row.payout_method or "", _csv_safe(row.payout_account_name or ""),
-                         _csv_safe(row.payout_account or "")])
+                         _csv_safe(row.payout_account or ""),
+                         row.decided_at.astimezone(zone).isoformat(timespec="seconds")
+                         if row.decided_at else ""])
     return out.getvalue()
 
 
