@@ -113,3 +113,34 @@ def test_bad_margin_entry_is_shown_again_with_input(client: Any, admin: Any) -> 
             html = resp.get_data(as_text=True)
             assert f'value="{amount}"' in html and 'value="kept memo"' in html
         assert periods.margin_of(pid) == 0
+
+
+def test_periods_list_newest_first_by_start_even_when_ids_do_not_follow_time(
+        app: Any, admin: Any, api: Any) -> None:
+    """The demo backfills past days after today's period (#1), so by id the list read
+    "#5 … #2, then #1 (today)" at the bottom; it is ordered by start, across pages too."""
+    from datetime import timedelta
+
+    from tokenmart.clearing import periods
+    from tokenmart.clearing.models import Period
+    from tokenmart.extensions import db
+
+    today = periods.current_period()
+    for back in (3, 2, 1):  # created after today's, starting before it
+        db.session.add(Period(starts_at=today.starts_at - timedelta(days=back),
+                              ends_at=today.starts_at - timedelta(days=back - 1),
+                              status="ended", closed_early=False,
+                              created_at=today.starts_at - timedelta(days=back)))
+    db.session.commit()
+    client = api(admin)
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/admin/periods?limit=2" + (f"&cursor={cursor}" if cursor else ""))
+        assert page.status_code == 200, page.get_json()
+        body = page.get_json()
+        seen += [item["starts_at"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == 4 and seen == sorted(seen, reverse=True)
+    assert body["items"][-1]["id"] != today.id  # today's is first, not last

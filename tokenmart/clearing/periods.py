@@ -20,7 +20,7 @@ from tokenmart.audit import service as audit
 from tokenmart.clearing.models import Clearing, ClearingRun, MarginEntry, Period
 from tokenmart.clearing.settings import setting
 from tokenmart.core.clock import app_timezone, utcnow
-from tokenmart.core.pagination import Page, paginate
+from tokenmart.core.pagination import Page, decode_cursor, encode_cursor
 from tokenmart.errors import N_, Conflict, InvalidState, NotFound, ValidationError
 from tokenmart.extensions import db
 
@@ -290,9 +290,18 @@ def report(period: Period, clearing: Clearing | None = None) -> dict[str, Any]:
 
 
 def list_periods(cursor: str | None, limit: int) -> Page:
-    page = paginate(sa.select(Period), Period.id, cursor, limit)
-    page.items = [report(p) for p in page.items]
-    return page
+    """Newest first by when they started, not by id: periods do not overlap, but their
+    ids need not follow time (the demo backfills past days after today's period). The
+    cursor is still the last period's id; the next page starts before that one began."""
+    query = sa.select(Period)
+    if cursor:
+        after = sa.select(Period.starts_at).where(Period.id == decode_cursor(cursor))
+        query = query.where(Period.starts_at < after.scalar_subquery())
+    rows = list(db.session.execute(
+        query.order_by(Period.starts_at.desc()).limit(limit + 1)).scalars())
+    more, rows = len(rows) > limit, rows[:limit]
+    return Page(items=[report(p) for p in rows],
+                next_cursor=encode_cursor(rows[-1].id) if more and rows else None)
 
 
 def margin_entries(period_id: int) -> list[MarginEntry]:
