@@ -217,6 +217,9 @@ def test_csv_export_has_the_destination_and_is_formula_safe(
     ("abc", "Not a valid decimal value"), ("1e309", "Enter an ordinary number"),
     ("sNaN", "Enter an ordinary number"), ("1e999999999999999999", "Enter an ordinary number"),
     ("-5", "between 0.01 and 1000000"), ("1.005", "at most two decimals"),
+    # typed digit by digit, too big: the range says what the field takes
+    ("99999999999999999999", "between 0.01 and 1000000"), ("9" * 60, "between 0.01 and 1000000"),
+    ("9" * 60 + ".5", "between 0.01 and 1000000"), ("-" + "9" * 30, "between 0.01 and 1000000"),
 ])
 def test_bad_amount_says_why(client: Any, make_user: Any, amount: str, message: str) -> None:
     make_user("ann", credit=1000)

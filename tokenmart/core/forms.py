@@ -59,11 +59,24 @@ def edge_error(field: Field) -> str | None:
             # adjusted() is the exponent: no arithmetic, so 1e999999999999999999 cannot
             # overflow the decimal context while we look at it.
             ordinary = value.is_finite() and value.adjusted() < 18
+            if not ordinary and merely_too_big(value) and _has_range(field):
+                return None  # "99999999999999999999": the field's range says what it takes
         else:
             ordinary = math.isfinite(value) and abs(value) <= BIGINT_MAX
         if not ordinary:
             return str(_l("Enter an ordinary number."))
     return None
+
+
+def merely_too_big(value: Decimal) -> bool:
+    """A finite number a person could have typed digit by digit (at most 99 digits), too
+    big for any amount: its field's range can say so, where "1e309" or NaN get "Enter an
+    ordinary number." (comparing it with the range is safe; Decimal does not overflow)."""
+    return value.is_finite() and value.adjusted() < 100
+
+
+def _has_range(field: Field) -> bool:
+    return any(isinstance(v, NumberRange) for v in field.validators)
 
 
 def _declared_range(field: Field, low: int, high: int) -> tuple[int, int]:
