@@ -115,6 +115,21 @@ def test_phone_period_page_cash_out_to_alipay_and_admin_pays(
 
     follow(user, "text=Cash out credits")
     form = "[data-testid=cashout-form]"
+    # An amount no request can have is stopped by the browser, before any confirm asks
+    # "Withdraw ¥100,000,000,000,000,000,000.00 …?"
+    asked: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    user.on("dialog", dismiss)
+    user.fill(f"{form} input[name=amount]", "99999999999999999999")
+    user.click(f"{form} button[type=submit]")
+    assert user.eval_on_selector(f"{form} input[name=amount]", "e => e.validity.rangeOverflow")
+    user.wait_for_timeout(300)
+    assert asked == []
+    user.remove_listener("dialog", dismiss)
     user.fill(f"{form} input[name=amount]", "12")
     user.select_option(f"{form} select[name=payout_method]", "alipay")
     user.fill(f"{form} input[name=payout_account_name]", "Ann Lee")
