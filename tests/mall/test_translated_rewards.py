@@ -68,6 +68,24 @@ def test_a_renamed_reward_keeps_the_wallet_line_as_it_was(client, make_user, mak
     assert "兑换：贴纸包" in client.get("/wallet?lang=zh_Hans").get_data(as_text=True)
 
 
+def test_admin_lists_read_in_the_readers_language(client, admin, make_user, make_reward):
+    """The reviewer's Chinese rewards list said "Sticker pack" though its 贴纸包 was saved."""
+    alice = make_user("alice", flower=50)
+    reward = make_reward("Sticker pack", price=5, translations=ZH)
+    codes = make_reward("Cinema ticket", grant="voucher_codes", codes=["C-1"],
+                        translations={"zh_Hans": {"name": "电影票"}})
+    redeem_reward(reward.id, alice.id, "member", "1 Alice Road")
+    db.session.commit()
+    _login(client, "admin")
+    for path, shown in (("/admin/mall/rewards", ("贴纸包", "电影票")),
+                        ("/admin/mall/fulfilment", ("贴纸包",)),
+                        (f"/admin/mall/rewards/{codes.id}/codes", ("电影票",))):
+        zh = client.get(f"{path}?lang=zh_Hans").get_data(as_text=True)
+        assert all(name in zh for name in shown), path
+        assert "Sticker pack" not in zh and "Cinema ticket" not in zh, path
+    assert "Sticker pack" in client.get("/admin/mall/rewards?lang=en").get_data(as_text=True)
+
+
 def test_admin_form_saves_translations_and_shows_them_when_editing(client, admin):
     _login(client, "admin")
     form = client.get("/admin/mall/rewards/new?lang=en").get_data(as_text=True)

@@ -350,8 +350,8 @@ def admin_fulfilment() -> Any:
         status = "pending"
     page = catalog_service.fulfilment_list(
         status, arg_str("cursor", max_length=CURSOR_MAX) or None, 50)
-    names = catalog_service.reward_names(r.reward_id for r in page.items)
-    return render_template("mall/admin_fulfilment.html", page=page, names=names, status=status,
+    rewards = catalog_service.rewards_by_id(r.reward_id for r in page.items)
+    return render_template("mall/admin_fulfilment.html", page=page, rewards=rewards, status=status,
                            form=ShipForm())
 
 
