@@ -5,6 +5,7 @@
  *   [data-countdown="ISO-8601"]                       counts down live; data-expired-text at 0
  *   [data-copy="text"]                                copies to the clipboard; data-copied-text
  *   [data-share-url]                                  the phone's share sheet, else copy
+ *   [autofocus][aria-invalid=true]                    a refused form's first wrong field, mid-screen
  */
 (function () {
   "use strict";
@@ -28,6 +29,11 @@
         .forEach(function (b) { b.disabled = true; b.setAttribute("aria-busy", "true"); });
     }, 0);
   }, true);
+
+  // A refused form's first wrong field: the browser scrolls a focused field only as far as
+  // the screen's edge, under a phone's tab bar; put it in the middle instead.
+  var wrong = document.querySelector("[autofocus][aria-invalid=true]");
+  if (wrong) wrong.scrollIntoView({block: "center"});
 
   // Coming back with the back button shows the page from the cache: let it submit again.
   window.addEventListener("pageshow", function () {

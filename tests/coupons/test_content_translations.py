@@ -267,8 +267,12 @@ def test_admin_pack_and_campaign_forms_save_translations_and_show_them_when_edit
         AuditEntry.action == "campaign.update")).scalar_one()
     assert entry.after["translations"] == {"zh_Hans": {"title": "新标题"},
                                            "en": {"title": "New title"}}
-    # the back office lists the names as the admin entered them
-    assert "Form campaign" in text_of(browser.get("/admin/coupons/campaigns" + ZH))
+    # the back office lists the title in the reader's language; the editor keeps the
+    # entered one (what it changes) beside the translations
+    row = BeautifulSoup(browser.get("/admin/coupons/campaigns" + ZH).get_data(as_text=True),
+                        "html.parser").select_one(f"[data-testid=campaign-{campaign.id}]")
+    assert row.strong.get_text() == f"#{campaign.id} 新标题"
+    assert row.select_one("input[name=title]")["value"] == "Form campaign"
 
 
 def test_every_rows_translation_fields_have_their_own_ids(
@@ -303,7 +307,7 @@ def test_a_too_long_translation_is_a_form_error(app: Flask, admin: Any, make_tem
     resp = _admin(app).post(page, data=data)
     assert resp.status_code == 422
     soup = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
-    field = soup.select_one(f"form:not([action]) [name={box}]")  # the New form's
+    field = soup.select_one(f"form[data-testid^=new-] [name={box}]")  # the New form's
     assert field["aria-invalid"] == "true"
     assert field.find_parent("details")["data-testid"] == "translations"
     assert field.find_parent("details").has_attr("open")  # the error is not hidden
