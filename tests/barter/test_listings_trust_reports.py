@@ -101,7 +101,7 @@ def test_ban_hides_listings_but_open_orders_settle(make_user: Any, make_listing:
     live = make_listing(seller, title="Live one")
     sold = make_listing(seller, title="Ordered one", price=30)
     oid = place(buyer, sold["id"]).get_json()["id"]
-    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "T"})
+    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000001"})
     ban_user(seller, actor_id=admin.id, reason="fraud")
     db.session.commit()
     assert _status(live["id"]) == ("active", "seller_banned")
@@ -122,7 +122,7 @@ def test_ratings_once_per_side_after_completion(make_user: Any, make_listing: An
     oid = place(buyer, make_listing(seller, price=30)["id"]).get_json()["id"]
     r = api(buyer).post(f"/api/v1/orders/{oid}/ratings", json={"stars": 5})
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
-    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "T"})
+    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000001"})
     api(buyer).post(f"/api/v1/orders/{oid}/confirm")
     assert api(buyer).post(f"/api/v1/orders/{oid}/ratings",
                            json={"stars": 4, "comment": "nice"}).status_code == 201

@@ -51,9 +51,9 @@ def test_order_moves_price_into_escrow_and_reserves(swap: dict[str, Any]) -> Non
 def test_happy_path_ship_confirm_pays_seller(swap: dict[str, Any], api: Any) -> None:
     oid = swap["order"]["id"]
     seller, buyer = api(swap["seller"]), api(swap["buyer"])
-    r = seller.post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF123"})
+    r = seller.post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1234567890"})
     assert r.status_code == 200 and r.get_json()["status"] == "shipped"
-    assert r.get_json()["tracking_no"] == "SF123"
+    assert r.get_json()["tracking_no"] == "SF1234567890"
     r = buyer.post(f"/api/v1/orders/{oid}/confirm")
     assert r.status_code == 200 and r.get_json()["status"] == "completed"
     assert balances_of(swap["seller"].id)["flower"] == 35
@@ -86,7 +86,7 @@ def test_cancel_before_shipping_refunds_and_relists(swap: dict[str, Any], api: A
 
 def test_cancel_after_shipping_is_invalid_state(swap: dict[str, Any], api: Any) -> None:
     oid = swap["order"]["id"]
-    api(swap["seller"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "X1"})
+    api(swap["seller"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000002"})
     r = api(swap["buyer"]).post(f"/api/v1/orders/{oid}/cancel")
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
     assert system_balance("escrow", "flower") == 30
@@ -100,7 +100,7 @@ def test_dispute_resolved_by_admin(swap: dict[str, Any], api: Any, admin: Any, o
                                    buyer_after: int, seller_after: int,
                                    listing_status: str) -> None:
     oid = swap["order"]["id"]
-    api(swap["seller"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "X1"})
+    api(swap["seller"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000002"})
     r = api(swap["buyer"]).post(f"/api/v1/orders/{oid}/dispute", json={"reason": "broken"})
     assert r.status_code == 200 and r.get_json()["status"] == "disputed"
     r = api(swap["buyer"]).post(f"/api/v1/admin/orders/{oid}/resolve", json={"outcome": outcome})
@@ -126,12 +126,12 @@ def test_dispute_resolved_by_admin(swap: dict[str, Any], api: Any, admin: Any, o
 def test_transition_guards(swap: dict[str, Any], api: Any, make_user: Any) -> None:
     oid = swap["order"]["id"]
     stranger = api(make_user("stranger"))
-    for action, body in (("ship", {"tracking_no": "1"}), ("confirm", {}), ("cancel", {}),
+    for action, body in (("ship", {"tracking_no": "SF1000000004"}), ("confirm", {}), ("cancel", {}),
                          ("dispute", {"reason": "x"})):
         r = stranger.post(f"/api/v1/orders/{oid}/{action}", json=body)
         assert r.status_code == 403 and r.get_json()["error"]["code"] == "not_your_order"
     assert stranger.get(f"/api/v1/orders/{oid}").status_code == 403
-    r = api(swap["buyer"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "1"})
+    r = api(swap["buyer"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000004"})
     assert r.status_code == 403 and r.get_json()["error"]["code"] == "not_your_order"
     r = api(swap["buyer"]).post(f"/api/v1/orders/{oid}/confirm")
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "invalid_state"
@@ -252,7 +252,7 @@ def test_completed_swap_awards_the_first_swap_badge(swap: dict[str, Any], api: A
     from tokenmart.earning.models import UserBadge
 
     order_id = swap["order"]["id"]
-    api(swap["seller"]).post(f"/api/v1/orders/{order_id}/ship", {"tracking_no": "SF1"})
+    api(swap["seller"]).post(f"/api/v1/orders/{order_id}/ship", {"tracking_no": "SF1234567890"})
     api(swap["buyer"]).post(f"/api/v1/orders/{order_id}/confirm")
     holders = set(db.session.execute(sa.select(UserBadge.user_id)
                                      .where(UserBadge.badge == "first_swap")).scalars())
@@ -278,7 +278,7 @@ def test_auto_confirm_after_seven_days(swap: dict[str, Any], api: Any, app: Any)
     oid = swap["order"]["id"]
     start = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
-        api(swap["seller"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "X"})
+        api(swap["seller"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000003"})
     with time_machine.travel(start + timedelta(days=6, hours=23), tick=False):
         assert auto_confirm_shipped_orders() == 0
     assert db.session.get(Order, oid).status == "shipped"
@@ -299,7 +299,7 @@ def test_disputed_order_is_not_auto_confirmed(swap: dict[str, Any], api: Any) ->
     oid = swap["order"]["id"]
     start = datetime(2026, 11, 1, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
-        api(swap["seller"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "X"})
+        api(swap["seller"]).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000003"})
         api(swap["buyer"]).post(f"/api/v1/orders/{oid}/dispute", json={"reason": "missing"})
     with time_machine.travel(start + timedelta(days=30), tick=False):
         assert auto_confirm_shipped_orders() == 0

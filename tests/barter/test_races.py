@@ -76,7 +76,7 @@ def test_confirm_and_cancel_race_resolves_once(
     buyer = make_user("buyer", flower=100)
     listing = make_listing(seller, price=30)
     oid = place(buyer, listing["id"]).get_json()["id"]
-    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "T"})
+    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000001"})
     buyer_token = token_for(buyer)
 
     def call(action: str, body: dict[str, Any]) -> Any:
@@ -105,7 +105,7 @@ def test_auto_confirm_job_racing_the_buyer_pays_once(
     seller = make_user("seller")
     buyer = make_user("buyer", flower=100)
     oid = place(buyer, make_listing(seller, price=30)["id"]).get_json()["id"]
-    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "T"})
+    api(seller).post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000001"})
     later = utcnow() + timedelta(days=8)
     token: dict[str, str] = {}
 

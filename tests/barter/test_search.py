@@ -99,7 +99,7 @@ def test_only_active_listings_appear(make_user: Any, make_listing: Any, api: Any
             f"/api/v1/listings/{made['hidden']['id']}/reports", json={"reason": "spam"})
         assert r.status_code == 201
     oid = place(buyer, made["sold"]["id"]).get_json()["id"]
-    seller_api.post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "T"})
+    seller_api.post(f"/api/v1/orders/{oid}/ship", json={"tracking_no": "SF1000000001"})
     api(buyer).post(f"/api/v1/orders/{oid}/confirm")
     assert place(buyer, made["reserved"]["id"]).status_code == 201
     admin_api.post(f"/api/v1/admin/listings/{made['removed']['id']}/remove", json={})

@@ -80,7 +80,7 @@ def test_list_approve_find_order_ship_confirm(page: Any, new_page: Any, make_use
     buyer.click("[data-testid=order-button]")
     buyer.wait_for_url("**/orders/*")
     assert asked and "42 little red flowers" in asked[0]
-    assert buyer.inner_text("[data-testid=order-status]") == "Ordered, waiting for the seller"
+    assert buyer.inner_text("[data-testid=order-status]") == "Ordered, waiting for the meet-up"
 
     # the seller hands it over (a meet-up: no tracking number asked)
     page.goto("/orders")

@@ -64,10 +64,11 @@ class OrderForm(BaseForm):
 
 
 class ShipForm(BaseForm):
-    """Post orders send a tracking number; a meet-up is marked handed over without one
-    (the service decides which the order needs)."""
+    """Post orders send a tracking number; a meet-up is marked handed over without one.
+    The service decides which the order needs and what a tracking number is
+    (`orders_service.clean_tracking_no`), so the form repeats no length of its own."""
 
-    tracking_no = StringField(_l("Tracking number"), validators=[Optional(), Length(max=64)])
+    tracking_no = StringField(_l("Tracking number"), validators=[Optional()])
 
 
 class DisputeForm(BaseForm):

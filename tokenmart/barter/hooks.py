@@ -78,8 +78,19 @@ _EVENT_TEXT = {
 }
 
 
+#: a meet-up's own words where the post's would say "ship" (notifications from before
+#: orders carried their hand-over read as post ones)
+_MEETUP_EVENT_TEXT = {
+    "ordered": _l("%(who)s ordered “%(title)s”. Arrange where and when to meet in the "
+                  "order's messages."),
+    "shipped": _l("%(who)s handed over “%(title)s”. Confirm once you have it."),
+}
+
+
 def _render_barter(params: dict[str, Any]) -> str:
-    template = _EVENT_TEXT.get(params.get("event", ""))
+    event = params.get("event", "")
+    template = (params.get("handover") == "meetup" and _MEETUP_EVENT_TEXT.get(event)
+                or _EVENT_TEXT.get(event))
     if template is None:
         return _("Barter update")
     return str(template) % {

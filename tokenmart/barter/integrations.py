@@ -94,11 +94,14 @@ def _listing_url(listing_id: int) -> str:
 
 
 def _listing_shareable(listing_id: int) -> bool:
+    """Only a live listing is shared (listings_service.is_live, which the listing page's
+    share button asks too)."""
+    from tokenmart.barter.listings_service import is_live
     from tokenmart.barter.models import Listing
     from tokenmart.extensions import db
 
     listing = db.session.get(Listing, listing_id)
-    return listing is not None and listing.status == "active" and listing.hidden_reason is None
+    return listing is not None and is_live(listing)
 
 
 register_share_target("listing", _listing_url, _listing_shareable)

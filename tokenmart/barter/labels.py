@@ -61,10 +61,12 @@ ORDER_STATUS = define("order_status", {
     "disputed": _l("In dispute"),
     "refunded": _l("Refunded"),
 })
-#: the words of an order's state when it depends on the hand-over: a meet-up is
-#: handed over, never "sent"
+#: the words of an order's state when it depends on the hand-over: a meet-up waits for
+#: the meeting and is handed over, never "shipped" or "sent" (the Chinese of the post
+#: order's "waiting for the seller" is "waiting for the seller to ship", 等待卖家发货)
 MEETUP_ORDER_STATUS = define("meetup_order_status", {
     **ORDER_STATUS,
+    "ordered": _l("Ordered, waiting for the meet-up"),
     "shipped": _l("Handed over, waiting for confirmation"),
 })
 REPORT_REASON = define("report_reason", {

@@ -64,6 +64,13 @@ def get_listing(listing_id: int) -> Listing:
     return listing
 
 
+def is_live(listing: Listing) -> bool:
+    """On the market now: approved, still for sale and not hidden. The one rule for what
+    can be ordered and shared (the share target "listing" asks it too), so a page never
+    offers to share a listing the share service then refuses (a pending one did)."""
+    return listing.status == "active" and listing.hidden_reason is None
+
+
 def visible_to(listing: Listing, viewer: User | None) -> bool:
     """Anyone sees live listings; owners and admins see the rest."""
     if viewer is not None and (viewer.id == listing.seller_id or viewer.is_admin):

@@ -8,6 +8,7 @@ when a confirmation, a cancellation and the auto-confirm job race.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,7 +25,16 @@ from tokenmart.barter.settings import setting
 from tokenmart.barter.shipping import shipping_fee_cents
 from tokenmart.core.clock import utcnow
 from tokenmart.core.pagination import Page, paginate
-from tokenmart.errors import N_, Conflict, DomainError, InvalidState, NotFound, ValidationError
+from tokenmart.errors import (
+    N_,
+    Conflict,
+    DomainError,
+    InvalidState,
+    NotFound,
+    ValidationError,
+    field_error,
+    filled,
+)
 from tokenmart.extensions import db
 from tokenmart.ledger import service as ledger
 from tokenmart.notifications.service import notify
@@ -45,6 +55,34 @@ CHOOSE_HANDOVER = {
     "meetup": N_("Choose meetup."),
     "both": N_("Choose post or meetup."),
 }
+
+
+#: how long a tracking number may be once the spaces around it are trimmed (the column
+#: holds 64; the rule, not the column, says what a tracking number is)
+TRACKING_NO_MIN, TRACKING_NO_MAX = 6, 40
+TRACKING_NO = re.compile(rf"[A-Za-z0-9-]{{{TRACKING_NO_MIN},{TRACKING_NO_MAX}}}")
+TRACKING_NO_RULE = N_("A tracking number is %(min)s to %(max)s letters, digits or dashes.")
+
+
+def clean_tracking_no(tracking_no: str | None, *, required: bool) -> str | None:
+    """The tracking number as stored (trimmed), None when none was given and none is
+    needed. The one rule for the ship form and the API: letters, digits and dashes,
+    TRACKING_NO_MIN to TRACKING_NO_MAX of them; anything else is refused whole, never cut
+    to fit (a buyer once saw the first 64 characters of "SF😀999...").
+
+    Raises ValidationError (422) on `tracking_no`: missing while `required`, or not a
+    tracking number.
+    """
+    text = (tracking_no or "").strip()
+    if not text:
+        if required:
+            raise field_error("tracking_no", N_("Enter the tracking number of the parcel."))
+        return None
+    if not TRACKING_NO.fullmatch(text):
+        bounds = {"min": TRACKING_NO_MIN, "max": TRACKING_NO_MAX}
+        raise ValidationError(TRACKING_NO_RULE, params=bounds, details={
+            "fields": {"tracking_no": [filled(TRACKING_NO_RULE, **bounds)]}})
+    return text
 
 
 class ListingNotAvailable(Conflict):
@@ -175,7 +213,8 @@ def transition(
 ) -> Order:
     """The one way an order changes state (see ORDER_TRANSITIONS).
 
-    "ship" needs a tracking number for post; a meet-up is marked handed over without one.
+    "ship" needs a tracking number for post (`clean_tracking_no`); a meet-up is marked
+    handed over without one (one it is given must still be a tracking number).
 
     Raises 403 not_your_order when `actor` may not take `action` on this order and
     409 invalid_state when the order is not in a state the action starts from; a
@@ -190,9 +229,7 @@ def transition(
     values: dict[str, Any] = {"status": rule.target, "updated_at": now}
     if action == "ship":
         # A parcel has a tracking number; a meet-up is simply handed over.
-        tracking = (tracking_no or "").strip()[:64] or None
-        if order.handover == "post" and tracking is None:
-            raise ValidationError(details={"fields": {"tracking_no": [N_("Required.")]}})
+        tracking = clean_tracking_no(tracking_no, required=order.handover == "post")
         values.update(tracking_no=tracking, shipped_at=now)
     if action == "dispute":
         if not reason or not reason.strip():
@@ -286,7 +323,7 @@ def _undo_shipping(order: Order) -> None:
 
 
 def _notify(order: Order, event: str, actor: User | None, title: str) -> None:
-    params = {"event": event, "order_id": order.id, "title": title,
+    params = {"event": event, "order_id": order.id, "title": title, "handover": order.handover,
               "who": actor.username if actor is not None else ""}
     link = f"/orders/{order.id}"
     recipients = {order.buyer_id, order.seller_id}

@@ -14,6 +14,7 @@ from tokenmart.barter.models import (
     ORDER_STATUSES,
     REPORT_REASONS,
 )
+from tokenmart.barter.orders_service import TRACKING_NO_MAX, TRACKING_NO_MIN
 from tokenmart.barter.search import SORTS
 from tokenmart.core.api import NotBlank
 from tokenmart.core.pagination import PageArgsSchema
@@ -90,8 +91,11 @@ class BrowseArgsSchema(PageArgsSchema):
     q = ma.fields.String(load_default=None, validate=V.Length(max=100))
     category = ma.fields.String(load_default=None, validate=V.OneOf(CATEGORIES))
     city = ma.fields.String(load_default=None, validate=V.Length(max=60))
+    # whole flowers, at most INTEGER like every number (core.api); barter.search.price_range
+    # is the rule, and also refuses max_price below min_price
     min_price = ma.fields.Integer(load_default=None, validate=V.Range(min=0))
-    max_price = ma.fields.Integer(load_default=None, validate=V.Range(min=0))
+    max_price = ma.fields.Integer(load_default=None, validate=V.Range(min=0),
+                                  metadata={"description": "at least min_price"})
     sort = ma.fields.String(load_default=None, validate=V.OneOf(SORTS))
 
 
@@ -114,8 +118,13 @@ class OrderInSchema(ma.Schema):
 
 
 class ShipSchema(ma.Schema):
-    #: required for post (422 without it); a meet-up is handed over without one
-    tracking_no = ma.fields.String(load_default=None, validate=_trimmed(1, 64))
+    #: required for post (422 without it); a meet-up is handed over without one. What a
+    #: tracking number is, length included, is orders_service.clean_tracking_no's rule
+    #: (one rule for the form and the API): its 422 names this field
+    tracking_no = ma.fields.String(
+        load_default=None, validate=NotBlank(),
+        metadata={"description": f"{TRACKING_NO_MIN}-{TRACKING_NO_MAX} letters, digits or "
+                                 "dashes (spaces around it are trimmed)"})
 
 
 class EmptySchema(ma.Schema):

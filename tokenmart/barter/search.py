@@ -5,6 +5,9 @@ Keyword search uses the database's own index: SQLite FTS5 with the trigram token
 title || ' ' || description, used by ILIKE). Both find a Chinese word inside a longer
 run of Chinese text. Terms shorter than 3 characters have no trigram, so they fall back
 to LIKE. Only active, unhidden listings are ever returned.
+
+A price filter that cannot be used is refused (`price_range`), never dropped: the market
+once showed every listing, without a word, for a lowest price of "1e3".
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +24,12 @@ import sqlalchemy as sa
 from tokenmart.barter.models import Listing
 from tokenmart.core.forms import INT_MAX
 from tokenmart.core.pagination import Page
-from tokenmart.errors import N_, ValidationError
+from tokenmart.errors import N_, ValidationError, filled
 from tokenmart.extensions import db
 
 SORTS = ("relevance", "newest", "price_asc", "price_desc")
+#: the query's price filters, lowest first (the names the page and the API use)
+PRICE_FILTERS = ("min_price", "max_price")
 
 
 @dataclass
@@ -31,11 +37,60 @@ class SearchQuery:
     q: str | None = None
     category: str | None = None
     city: str | None = None
-    min_price: int | None = None
-    max_price: int | None = None
+    #: whole flowers, or the text a person typed in the market's form (`price_range`
+    #: reads both, so the page and the API keep one rule)
+    min_price: int | str | None = None
+    max_price: int | str | None = None
     sort: str | None = None
     cursor: str | None = None
     limit: int = 20
+
+
+def _price(value: int | str | None) -> int | None:
+    """Whole flowers from 0 to INT_MAX; None for no filter; ValueError otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip()  # full-width "１２" is 12
+        # ASCII digits only ("1e3", "-5", "+5" and "12.0" are not whole flowers), and no
+        # more of them than INT_MAX has before int() reads the text
+        if not (text.isascii() and text.isdigit()) or len(text) > len(str(INT_MAX)):
+            raise ValueError(value)
+        value = int(text)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT_MAX:
+        raise ValueError(value)
+    return value
+
+
+def price_range(min_price: int | str | None,
+                max_price: int | str | None) -> tuple[int | None, int | None]:
+    """The market's price filters as whole flowers (None: no bound), the one rule for the
+    page (what was typed) and the API (numbers its schema read).
+
+    Raises ValidationError (422) naming each filter that is not a whole number from 0 to
+    INT_MAX (the API's bound for every whole number; a bound above the dearest listing
+    still reads truthfully: "at most a billion" is everything), or `max_price` when it
+    is below `min_price` (a range that matches nothing is a slip of the finger, not a
+    search: we say so rather than show an empty market).
+    """
+    fields: dict[str, list[str]] = {}
+    bounds: list[int | None] = []
+    for name, value in zip(PRICE_FILTERS, (min_price, max_price), strict=True):
+        try:
+            bounds.append(_price(value))
+        except ValueError:
+            bounds.append(None)
+            fields[name] = [filled(N_("Enter a whole number of flowers from 0 to %(max)s."),
+                                   max=f"{INT_MAX:,}")]
+    low, high = bounds
+    if low is not None and high is not None and high < low:
+        fields["max_price"] = [N_("The highest price is below the lowest; swap them or "
+                                  "change one.")]
+    if fields:
+        raise ValidationError(
+            N_("Check the price range: whole flowers from 0 to %(max)s, the lowest first."),
+            params={"max": f"{INT_MAX:,}"}, details={"fields": fields})
+    return low, high
 
 
 def _like_escape(term: str) -> str:
@@ -106,16 +161,21 @@ def _keyword_filter(query: sa.Select[Any], terms: list[str]) -> tuple[sa.Select[
 
 
 def search_listings(params: SearchQuery) -> Page:
-    """Live listings matching the filters, sorted, one page at a time."""
+    """Live listings matching the filters, sorted, one page at a time.
+
+    Raises ValidationError (422) for a price filter `price_range` refuses (checked before
+    anything else, so a page can tell it apart) and for a cursor that is not ours.
+    """
+    min_price, max_price = price_range(params.min_price, params.max_price)
     query = sa.select(Listing).where(Listing.status == "active", Listing.hidden_reason.is_(None))
     if params.category:
         query = query.where(Listing.category == params.category)
     if params.city:
         query = query.where(sa.func.lower(Listing.city) == params.city.strip().lower())
-    if params.min_price is not None:
-        query = query.where(Listing.price >= params.min_price)
-    if params.max_price is not None:
-        query = query.where(Listing.price <= params.max_price)
+    if min_price is not None:
+        query = query.where(Listing.price >= min_price)
+    if max_price is not None:
+        query = query.where(Listing.price <= max_price)
     rank = None
     terms = _terms(params.q or "")
     if terms:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -25,13 +26,14 @@ from tokenmart.barter.forms import (
     category_choices,
 )
 from tokenmart.barter.models import Listing, Order
-from tokenmart.barter.search import SORTS, SearchQuery, search_listings
+from tokenmart.barter.search import PRICE_FILTERS, SORTS, SearchQuery, search_listings
 from tokenmart.barter.shipping import quote_shipping
 from tokenmart.barter.storage import get_storage, valid_key
 from tokenmart.barter.web import attempt, coupon_error_text, error_text, errors_into_form
 from tokenmart.core.limits import upload_limit
+from tokenmart.core.pagination import Page
 from tokenmart.core.replicas import reads_replica
-from tokenmart.core.web import arg_int, arg_str, local_path
+from tokenmart.core.web import arg_str, local_path
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db, limiter
 
@@ -54,19 +56,27 @@ def _search_from_args() -> SearchQuery:
         q=arg_str("q") or None,
         category=category if category in dict(category_choices()) else None,
         city=arg_str("city", max_length=60) or None,
-        min_price=arg_int("min_price"), max_price=arg_int("max_price"),
+        # as typed: search_listings refuses what is not a price, and the form shows it
+        min_price=arg_str("min_price") or None, max_price=arg_str("max_price") or None,
         sort=sort if sort in SORTS else None, cursor=arg_str("cursor", max_length=200) or None,
         limit=24,
     )
 
 
 def _feed_context(params: SearchQuery) -> dict[str, Any]:
+    """The search's page of listings; a price filter it refuses comes back as that
+    field's message (`price_errors`) with no listings, so nobody mistakes a market that
+    ignored their price for one that applied it."""
+    price_errors: dict[str, list[str]] = {}
     try:
         page = search_listings(params)
-    except DomainError:
-        page = search_listings(SearchQuery(limit=params.limit))
+    except DomainError as err:
+        price_errors = {k: v for k, v in err.field_texts().items() if k in PRICE_FILTERS}
+        # an old or made-up cursor: the first page of the same search instead
+        page = Page([], None) if price_errors else search_listings(replace(params, cursor=None))
     return {"page": page, "thumbs": photos.photos_of([x.id for x in page.items]),
-            "params": params, "categories": category_choices(), "sorts": SORTS}
+            "params": params, "categories": category_choices(), "sorts": SORTS,
+            "price_errors": price_errors}
 
 
 def home_feed() -> dict[str, Any]:
@@ -80,7 +90,9 @@ def profile_stats(user: Any) -> dict[str, Any]:
 @bp.get("/market")
 @reads_replica
 def browse() -> Any:
-    return render_template("barter/browse.html", **_feed_context(_search_from_args()))
+    """The market; a price filter it cannot use is a 422 that says so at the field."""
+    context = _feed_context(_search_from_args())
+    return render_template("barter/browse.html", **context), 422 if context["price_errors"] else 200
 
 
 @bp.get("/listings/<int:listing_id>")
@@ -122,7 +134,8 @@ def _listing_page(item: Listing, form: OrderForm, status: int = 200,
         form_error = form.coupon_code.errors[0] if same else (
             errors_into_form(err, form, "coupon_code") or _("Check the order form."))
     return render_template(
-        "barter/listing.html", item=item, seller=db.session.get(User, item.seller_id),
+        "barter/listing.html", item=item, live=listings_service.is_live(item),
+        seller=db.session.get(User, item.seller_id),
         stats=trust.trader_stats(item.seller_id), pics=photos.photos_of([item.id])[item.id],
         form=form, quote=quote, form_error=form_error, report_form=ReportForm(),
         share_url=url_for("barter.listing", listing_id=item.id, _external=True),
@@ -287,40 +300,63 @@ def order(order_id: int) -> Any:
         item = orders_service.get_order_for(order_id, current_user)
     except DomainError:
         abort(404)
-    ratings = trust.ratings_of_order(order_id)
+    return _order_page(item)
+
+
+def _order_page(item: Order, ship_form: ShipForm | None = None, status: int = 200) -> Any:
+    """The order with its thread and buttons; `ship_form` is a refused ship form, shown
+    with what was typed and its field's message."""
+    ratings = trust.ratings_of_order(item.id)
     return render_template(
         "barter/order.html", order=item, listing=db.session.get(Listing, item.listing_id),
         buyer=db.session.get(User, item.buyer_id), seller=db.session.get(User, item.seller_id),
         actions=orders_service.next_actions(item, current_user),
-        messages=trust.list_messages(order_id, current_user).items, ratings=ratings,
+        messages=trust.list_messages(item.id, current_user).items, ratings=ratings,
         can_rate=item.status == "completed"
         and current_user.id in (item.buyer_id, item.seller_id)
         and not any(r.rater_id == current_user.id for r in ratings),
-        ship_form=ShipForm(), dispute_form=DisputeForm(), action_form=ActionForm(),
-        rating_form=RatingForm(), message_form=MessageForm(),
-    )
+        ship_form=ship_form or ShipForm(), refused_ship=ship_form is not None,
+        dispute_form=DisputeForm(), action_form=ActionForm(), rating_form=RatingForm(),
+        message_form=MessageForm(),
+    ), status
 
 
 @bp.post("/orders/<int:order_id>/<any(ship, confirm, cancel, dispute):action>")
 @login_required
 def order_action(order_id: int, action: str) -> Any:
+    """One of the order's buttons; a tracking number the service refuses comes back on
+    the order's page at its field, as typed (a flash and a redirect would lose both)."""
     form = {"ship": ShipForm, "dispute": DisputeForm}.get(action, ActionForm)()
     if not form.validate_on_submit():
+        if action == "ship" and form.errors.get("tracking_no"):
+            return _refused_ship(order_id, form)
         flash(_("Fill in the form first."), "error")
-    else:
-        kw: dict[str, Any] = {}
-        if action == "ship":
-            kw["tracking_no"] = form.tracking_no.data
-        if action == "dispute":
-            kw["reason"] = form.reason.data
-        moved: dict[str, Order] = {}
-
-        def act() -> None:
-            moved["order"] = orders_service.transition(order_id, action, current_user, **kw)
-
-        if attempt(act, None):
-            flash(_action_done(action, moved["order"]), "success")
+        return redirect(_back_to(order_id))
+    kw: dict[str, Any] = {}
+    if action == "ship":
+        kw["tracking_no"] = form.tracking_no.data
+    if action == "dispute":
+        kw["reason"] = form.reason.data
+    try:
+        moved = orders_service.transition(order_id, action, current_user, **kw)
+    except DomainError as err:
+        db.session.rollback()
+        if action == "ship" and "tracking_no" in err.field_texts():
+            form.tracking_no.errors = [*form.tracking_no.errors, *err.field_texts()["tracking_no"]]
+            return _refused_ship(order_id, form)
+        flash(error_text(err), "error")
+        return redirect(_back_to(order_id))
+    db.session.commit()
+    flash(_action_done(action, moved), "success")
     return redirect(_back_to(order_id))
+
+
+def _refused_ship(order_id: int, form: ShipForm) -> Any:
+    try:
+        item = orders_service.get_order_for(order_id, current_user)
+    except DomainError:
+        abort(404)
+    return _order_page(item, form, 422)
 
 
 def _action_done(action: str, order: Order) -> str:

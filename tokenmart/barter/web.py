@@ -56,12 +56,12 @@ def coupon_error_text(err: DomainError) -> str:
 
 def field_error_text(name: str, messages: list[str]) -> str:
     """A service's field error in the reader's words: barter's own sentence for the
-    field, else its messages (already translated, from `err.field_texts()`)."""
+    field, else its messages (already translated, from `err.field_texts()`). A field
+    whose service says precisely what is wrong (`tracking_no`) keeps the service's words."""
     texts = {
         "address": _("Post needs an address to send the item to."),
         "handover": _("This listing is not handed over that way."),
         "coupon_code": _("Coupons only take off the shipping fee of an item sent by post."),
-        "tracking_no": _("Enter the tracking number of the parcel."),
         "reason": _("Say what went wrong."),
         "photo": _("The photo is empty."),
     }
