@@ -64,16 +64,16 @@ def test_approve_ban_and_grant_to_a_segment(page: Any, api: Any, make_user: Any,
     assert page.inner_text("[data-testid=selected-segment]") == "New users"
     _accept_next_dialog(page, dialogs)
     page.click(f"[data-testid=grant-{template['id']}]")
-    page.wait_for_selector("text=coupons granted to new")
-    # admin and seller; the banned user is left out
-    assert dialogs[-1] == "Give “Come back 5 off” to 2 users?"
+    page.wait_for_selector("text=in New users got")
+    # the seller only: the banned user and the admin (staff, no customer) are left out
+    assert dialogs[-1] == "Give “Come back 5 off” to 1 user?"
     granted = page.inner_text(".flash")
-    assert granted.startswith("2 coupons")
+    assert granted.startswith("1 user in New users got “Come back 5 off”.")
 
     page.click("nav.subnav >> text=Audit log")
     log = page.inner_text("[data-testid=audit]")
     for action in ("listing.approve", "user.ban", "segments.snapshot", "segments.grant"):
-        assert action in log, action
+        assert action not in log, action  # the codes are the API's; people read words
     for words in ("Approved a listing", "Banned a user", "Gave a coupon to a segment"):
         assert words in log, words
 
@@ -131,10 +131,18 @@ def test_the_back_office_on_a_phone(page: Any, api: Any, make_user: Any, admin: 
     page.wait_for_selector("text=Segments scored")
     page.click("[data-testid=count-new]")
     users = page.inner_text("[data-testid=count-new]").split(": ")[1]
+    assert users == "3"  # alice, farm1, farm2: not farm0 (banned), not the admin
+    grant = f"[data-testid=grant-{template['id']}]"
+    assert page.inner_text(grant) == "Give to 3 users"
+    # the button and the question follow the control group as it is typed
+    page.fill("[data-testid=holdout-percent]", "40")
+    assert page.inner_text(grant) == "Give to 2 users"
     _accept_next_dialog(page, dialogs)
-    page.click(f"[data-testid=grant-{template['id']}]")
-    page.wait_for_selector("text=coupons granted to")
-    assert dialogs[-1] == f"Give “10% off” to {users} users?"
+    page.click(grant)
+    page.wait_for_selector("text=in New users got")
+    assert dialogs[-1] == ("Give “10% off” to 2 users? 1 user is held out as the control "
+                           "group and gets nothing.")
+    assert "1 user was held out as the control group" in page.inner_text(".flash")
 
     page.goto("/admin/economy")
     text = page.inner_text("main")

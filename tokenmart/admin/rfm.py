@@ -13,22 +13,25 @@ match wins:
   at_risk      R <= 2 and F >= 3
   hibernating  R <= 2 and F <= 2 (also: no activity in the window)
   others       everyone else
+Only customers are scored, listed, counted and given coupons (`is_customer`): staff and
+banned accounts are no audience, and an admin testing the shop would skew the quintiles.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from tokenmart.accounts.models import User
+from tokenmart.accounts.models import User, UserRole
 from tokenmart.admin.models import SegmentGrant, SegmentMember, SegmentSnapshot
 from tokenmart.audit import service as audit
 from tokenmart.core.clock import app_timezone, utcnow
-from tokenmart.errors import N_, NotFound, ValidationError
+from tokenmart.errors import N_, NotFound, ValidationError, field_error
 from tokenmart.extensions import db
 from tokenmart.notifications import service as notifications
 
@@ -37,10 +40,23 @@ WINDOW_DAYS = 90
 NEW_USER_DAYS = 30
 #: a recent registration stays "new" only while active on fewer days than this
 NEW_USER_MAX_ACTIVE_DAYS = 7
+#: roles whose holders run the shop rather than shop in it (never in a segment)
+STAFF_ROLES = ("admin",)
 
 #: (template_id, select_of_user_ids, source_ref) -> number of coupons issued, set-based;
 #: installed by the coupons domain
 bulk_coupon_issuer: Callable[[int, sa.Select[Any], str], int] | None = None
+
+
+def is_customer() -> sa.ColumnElement[bool]:
+    """SQL condition on `User`: a customer, neither banned nor staff.
+
+    The one rule for who is in a segment: the scoring, the page's counts and member list
+    and the grant all use it, so an admin who tried the shop is never scored as a "new
+    user" nor sent the coupons, and a user banned after a scoring drops out of it at once.
+    """
+    staff = sa.exists().where(UserRole.user_id == User.id, UserRole.role.in_(STAFF_ROLES))
+    return sa.and_(User.is_banned.is_(False), ~staff)
 
 
 def _local_day(column: Any) -> Any:
@@ -83,7 +99,8 @@ def take_snapshot(actor_id: int | None, window_days: int = WINDOW_DAYS) -> Segme
             sa.func.sum(sa.func.abs(Entry.amount)).label("monetary"),
         )
         .join(Account, Account.id == Entry.account_id)
-        .where(Account.user_id.is_not(None), Entry.currency.in_(["flower", "coin"]),
+        .join(User, User.id == Account.user_id)
+        .where(is_customer(), Entry.currency.in_(["flower", "coin"]),
                Entry.created_at >= now - timedelta(days=window_days))
         .group_by(Account.user_id)
         .cte("activity")
@@ -114,12 +131,12 @@ def take_snapshot(actor_id: int | None, window_days: int = WINDOW_DAYS) -> Segme
     db.session.execute(sa.insert(SegmentMember).from_select(columns, sa.select(
         sa.literal(snapshot.id), scored.c.user_id, scored.c.last_at, scored.c.days,
         scored.c.monetary, scored.c.r, scored.c.f, scored.c.m, segment,
-    ).join(User, User.id == scored.c.user_id).where(User.is_banned.is_(False))))
+    ).join(User, User.id == scored.c.user_id)))
     inactive_segment = sa.case((User.created_at >= new_since, "new"), else_="hibernating")
     db.session.execute(sa.insert(SegmentMember).from_select(columns, sa.select(
         sa.literal(snapshot.id), User.id, sa.null(), sa.literal(0), sa.literal(0), sa.literal(1),
         sa.literal(1), sa.literal(1), inactive_segment,
-    ).where(User.is_banned.is_(False), ~User.id.in_(sa.select(activity.c.user_id)))))
+    ).where(is_customer(), ~User.id.in_(sa.select(activity.c.user_id)))))
     audit.record(actor_id, "segments.snapshot", "segment_snapshot", snapshot.id, None,
                  {"window_days": window_days})
     return snapshot
@@ -131,10 +148,19 @@ def latest_snapshot() -> SegmentSnapshot | None:
     ).scalar()
 
 
+def _customers_of(snapshot_id: int, *where: Any) -> sa.Select[Any]:
+    """SELECT of a snapshot's member rows that are customers now (see is_customer)."""
+    return (sa.select(SegmentMember.user_id)
+            .join(User, User.id == SegmentMember.user_id)
+            .where(SegmentMember.snapshot_id == snapshot_id, is_customer(), *where))
+
+
 def counts(snapshot_id: int) -> dict[str, int]:
+    """Customers per segment; a member banned or made staff since the scoring is not
+    counted, so the figure is who a grant would reach."""
     rows = db.session.execute(
-        sa.select(SegmentMember.segment, sa.func.count())
-        .where(SegmentMember.snapshot_id == snapshot_id).group_by(SegmentMember.segment)
+        _customers_of(snapshot_id).with_only_columns(SegmentMember.segment, sa.func.count())
+        .group_by(SegmentMember.segment)
     ).all()
     result = dict.fromkeys(SEGMENTS, 0)
     result.update({seg: int(n) for seg, n in rows})
@@ -142,23 +168,48 @@ def counts(snapshot_id: int) -> dict[str, int]:
 
 
 def members(snapshot_id: int, segment: str, limit: int = 50) -> list[Any]:
+    """The segment's customers, highest monetary score first (the page's list)."""
     return list(db.session.execute(
-        sa.select(SegmentMember, User.username)
-        .join(User, User.id == SegmentMember.user_id)
-        .where(SegmentMember.snapshot_id == snapshot_id, SegmentMember.segment == segment)
+        _customers_of(snapshot_id, SegmentMember.segment == segment)
+        .with_only_columns(SegmentMember, User.username)
         .order_by(SegmentMember.m.desc(), SegmentMember.user_id).limit(limit)
     ).all())
 
 
-def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id: int,
-                     holdout_percent: int = 0, holdout_seed: int | None = None) -> SegmentGrant:
-    """Issue one coupon of `template_id` to every member of the segment, once.
+def grants_made(snapshot_id: int, segment: str) -> dict[int, SegmentGrant]:
+    """The grants already made to this scoring's segment, by template id: a template can
+    go to a scoring's segment once, so the page shows what it gave instead of a button."""
+    rows = db.session.execute(sa.select(SegmentGrant).where(
+        SegmentGrant.snapshot_id == snapshot_id, SegmentGrant.segment == segment)).scalars()
+    return {grant.template_id: grant for grant in rows}
+
+
+@dataclass(frozen=True)
+class GrantOutcome:
+    """What one grant request did, so the admin is told what really happened."""
+
+    #: the grant made now, or (created False) the earlier one, with its own figures
+    grant: SegmentGrant
+    #: False: this scoring's segment already had this template; nothing was issued,
+    #: nobody was held out and nothing new was recorded
+    created: bool
+    #: the control group asked for this time (a repeat does not draw it)
+    holdout_percent: int
+    #: members passed over because they are no longer customers (banned or staff)
+    skipped_staff: int = 0
+
+
+def give_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id: int,
+                    holdout_percent: int = 0, holdout_seed: int | None = None) -> GrantOutcome:
+    """Issue one coupon of `template_id` to every customer in the segment, once.
 
     With `holdout_percent` a random share of the segment is held out as a control group
     that gets nothing; the split is drawn once (tokenmart.analytics.holdout), stored and
-    reproducible from the grant's seed. A second call with the same (snapshot, segment,
-    template) returns the first grant and issues nothing. Raises NotFound /
-    ValidationError for bad input.
+    reproducible from the grant's seed. A template reaches a scoring's segment once: a
+    repeat issues nothing and says so (`created` False, the earlier grant). A grant that
+    would reach nobody is refused before anything is recorded, and one the coupons refuse
+    (sold out, ended) leaves no grant behind, so the analytics never list a grant that gave
+    nothing. Raises NotFound / ValidationError for bad input, and the coupons' refusals.
     """
     from tokenmart.analytics.holdout import MAX_HOLDOUT_PERCENT, draw_holdout, new_seed
 
@@ -178,26 +229,54 @@ def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id:
     existing = sa.select(SegmentGrant).where(
         SegmentGrant.snapshot_id == snapshot_id, SegmentGrant.segment == segment,
         SegmentGrant.template_id == template_id)
+    earlier = db.session.execute(existing).scalar()
+    if earlier is not None:
+        return GrantOutcome(earlier, created=False, holdout_percent=holdout_percent)
+    in_segment = SegmentMember.segment == segment
+    audience = _customers_of(snapshot_id, in_segment)
+    everyone = db.session.execute(sa.select(sa.func.count()).select_from(SegmentMember).where(
+        SegmentMember.snapshot_id == snapshot_id, in_segment)).scalar_one()
+    reached = db.session.execute(
+        sa.select(sa.func.count()).select_from(audience.subquery())).scalar_one()
+    if not reached:
+        raise _nobody_to_reach()
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # a refused grant leaves no row for the analytics
             grant = SegmentGrant(snapshot_id=snapshot_id, segment=segment, template_id=template_id,
                                  granted_by=actor_id, created_at=utcnow(),
                                  holdout_percent=holdout_percent,
                                  holdout_seed=new_seed() if holdout_seed is None else holdout_seed)
             db.session.add(grant)
             db.session.flush()
+            user_ids, grant.held_out = draw_holdout(grant.id, audience, holdout_percent,
+                                                    grant.holdout_seed)
+            grant.issued = bulk_coupon_issuer(template_id, user_ids, f"segment_grant:{grant.id}")
+            if not grant.issued:
+                raise _nobody_to_reach()
     except IntegrityError:
-        return db.session.execute(existing).scalar_one()
-    members_ = sa.select(SegmentMember.user_id).where(
-        SegmentMember.snapshot_id == snapshot_id, SegmentMember.segment == segment)
-    user_ids, grant.held_out = draw_holdout(grant.id, members_, holdout_percent,
-                                            grant.holdout_seed)
-    grant.issued = bulk_coupon_issuer(template_id, user_ids, f"segment_grant:{grant.id}")
+        twin = db.session.execute(existing).scalar()  # a concurrent request was first
+        if twin is None:
+            raise
+        return GrantOutcome(twin, created=False, holdout_percent=holdout_percent)
     notifications.notify_many(user_ids, "segment_coupon", {"template_id": template_id},
                               link="/coupons")
+    skipped = int(everyone) - int(reached)
     audit.record(actor_id, "segments.grant", "segment_grant", grant.id, None,
                  {"snapshot_id": snapshot_id, "segment": segment, "template_id": template_id,
                   "issued": grant.issued, "holdout_percent": holdout_percent,
-                  "held_out": grant.held_out})
+                  "held_out": grant.held_out, "skipped_staff": skipped})
     db.session.flush()
-    return grant
+    return GrantOutcome(grant, created=True, holdout_percent=holdout_percent,
+                        skipped_staff=skipped)
+
+
+def _nobody_to_reach() -> ValidationError:
+    return field_error("segment", N_("Nobody in this segment can get a coupon."),
+                       N_("Nobody in this segment can get a coupon."))
+
+
+def grant_to_segment(snapshot_id: int, segment: str, template_id: int, actor_id: int,
+                     holdout_percent: int = 0, holdout_seed: int | None = None) -> SegmentGrant:
+    """The API's contract: the grant, and on a repeat the earlier one (give_to_segment)."""
+    return give_to_segment(snapshot_id, segment, template_id, actor_id,
+                           holdout_percent=holdout_percent, holdout_seed=holdout_seed).grant

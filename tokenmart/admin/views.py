@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_datetime, format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from tokenmart.admin import integrations as _integrations  # noqa: F401 - regist
 from tokenmart.admin import labels as admin_labels
 from tokenmart.admin.charts import bar_chart
 from tokenmart.admin.forms import BanForm, SegmentGrantForm
+from tokenmart.analytics.holdout import MAX_HOLDOUT_PERCENT, held_out_count
 from tokenmart.audit import service as audit
 from tokenmart.core.i18n import currency_name
 from tokenmart.core.labels import label
@@ -78,18 +79,20 @@ def _error_text(err: DomainError) -> str:
 @admin_page
 def index() -> Any:
     data = economy.dashboard(7)
-    return render_template("admin/index.html", totals=data["totals"], windows=data["windows"],
+    return render_template("admin/index.html", totals=data["totals"], held=data["held"],
+                           kept=data["kept"],
                            signals={k: len(v) for k, v in fraud.all_signals().items()},
                            chart=_chart(data["windows"], "coin", "issued")[1])
 
 
 def _chart(windows: list[Any], currency: str, figure: str) -> Any:
-    """One bar chart; its title (and screen-reader label) in the reader's language."""
+    """One bar chart; its title (and screen-reader label) in the reader's language, each
+    bar named like the period tables name it (two periods of one day stay apart)."""
     title = _("%(currency)s: %(figure)s", currency=currency_name(currency),
               figure=label(figure, "economy_figure"))
-    return title, bar_chart([format_date(w.starts_at, "MM-dd") for w in windows],
+    return title, bar_chart([admin_labels.period_name(w) for w in windows],
                             [getattr(w.currencies[currency], figure) for w in windows],
-                            title=title)
+                            ticks=[admin_labels.period_tick(w) for w in windows], title=title)
 
 
 @bp.get("/economy", endpoint="economy")
@@ -101,8 +104,10 @@ def economy_page() -> Any:
         _chart(data["windows"], cur, fig)
         for cur in ("flower", "coin", "credit") for fig in ("issued", "burned", "outstanding")
     ]
-    return render_template("admin/economy.html", totals=data["totals"], windows=data["windows"],
-                           charts=charts)
+    return render_template("admin/economy.html", totals=data["totals"], held=data["held"],
+                           kept=data["kept"], windows=data["windows"], charts=charts,
+                           period_name=admin_labels.period_name,
+                           period_dates=admin_labels.period_dates)
 
 
 @bp.get("/users")
@@ -177,11 +182,86 @@ def _segments_page(selected: str, form: SegmentGrantForm | None = None,
                    status: int = 200) -> Any:
     snapshot = rfm.latest_snapshot()
     counts = rfm.counts(snapshot.id) if snapshot else {}
+    form = form or SegmentGrantForm(formdata=None)
+    typed = form.holdout_percent.data
+    percent = typed if isinstance(typed, int) and not form.holdout_percent.errors else 0
     return render_template(
         "admin/segments.html", snapshot=snapshot, segments=rfm.SEGMENTS, selected=selected,
         counts=counts, members=rfm.members(snapshot.id, selected) if snapshot else [],
         templates=_integrations.coupon_templates(), form=form,
+        given=rfm.grants_made(snapshot.id, selected) if snapshot else {},
+        grant_texts=_grant_texts(counts.get(selected, 0)), holdout=percent,
+        max_holdout=MAX_HOLDOUT_PERCENT,
     ), status
+
+
+#: stands for the coupon's name in _grant_texts; segments.js puts each button's name in
+NAME_SLOT = "{name}"
+
+
+def _grant_texts(members: int) -> dict[str, dict[str, str]]:
+    """Each holdout percent's button text and confirm question, for a segment of
+    `members`: how many get the coupon and how many are held out, counted by the draw's
+    own rule, so the dialog says what the grant will do whatever percent is typed."""
+    texts: dict[str, dict[str, str]] = {}
+    for percent in range(MAX_HOLDOUT_PERCENT + 1):
+        held = held_out_count(members, percent)
+        treated = members - held
+        ask = ngettext("Give “%(name)s” to %(n)s user?", "Give “%(name)s” to %(n)s users?",
+                       treated, name=NAME_SLOT, n=format_decimal(treated))
+        if held:
+            ask += " " + ngettext(
+                "%(n)s user is held out as the control group and gets nothing.",
+                "%(n)s users are held out as the control group and get nothing.",
+                held, n=format_decimal(held))
+        elif percent:
+            ask += " " + _("The segment is too small for a %(percent)s%% control group: "
+                           "nobody is held out.", percent=percent)
+        texts[str(percent)] = {
+            "label": ngettext("Give to %(n)s user", "Give to %(n)s users", treated,
+                              n=format_decimal(treated)),
+            "confirm": ask,
+        }
+    return texts
+
+
+def _grant_message(outcome: rfm.GrantOutcome) -> str:
+    """What a grant request really did: who got the coupon, who was held out or skipped
+    and why; on a repeat, that nobody got anything and why."""
+    grant = outcome.grant
+    name = _integrations.coupon_template_name(grant.template_id) or f"#{grant.template_id}"
+    segment = label(grant.segment, "segment")
+    if not outcome.created:
+        parts = [_("Nobody got a coupon: “%(name)s” was already given to %(segment)s from this "
+                   "scoring on %(when)s.", name=name, segment=segment,
+                   when=format_datetime(grant.created_at, "short"))]
+        if outcome.holdout_percent:
+            parts.append(_("The %(percent)s%% control group you asked for was not drawn.",
+                           percent=outcome.holdout_percent))
+            parts.append(ngettext(
+                "That grant held out %(n)s user as its control group.",
+                "That grant held out %(n)s users as its control group.",
+                grant.held_out, n=format_decimal(grant.held_out))
+                if grant.held_out else _("That grant had no control group."))
+        parts.append(_("Score everyone again to give it again."))
+        return " ".join(parts)
+    parts = [ngettext("%(n)s user in %(segment)s got “%(name)s”.",
+                      "%(n)s users in %(segment)s got “%(name)s”.",
+                      grant.issued, n=format_decimal(grant.issued), segment=segment, name=name)]
+    if grant.held_out:
+        parts.append(ngettext(
+            "%(n)s user was held out as the control group and got nothing.",
+            "%(n)s users were held out as the control group and got nothing.",
+            grant.held_out, n=format_decimal(grant.held_out)))
+    elif outcome.holdout_percent:
+        parts.append(_("The segment was too small for a %(percent)s%% control group: nobody "
+                       "was held out.", percent=outcome.holdout_percent))
+    if outcome.skipped_staff:
+        parts.append(ngettext(
+            "%(n)s member was skipped: staff and banned accounts get no segment coupons.",
+            "%(n)s members were skipped: staff and banned accounts get no segment coupons.",
+            outcome.skipped_staff, n=format_decimal(outcome.skipped_staff)))
+    return " ".join(parts)
 
 
 @bp.get("/segments")
@@ -208,22 +288,22 @@ def grant_segment() -> Any:
     if not form.validate():
         return _segments_page(selected, form, 422)
     try:
-        grant = rfm.grant_to_segment(form.snapshot_id.data, form.segment.data,
-                                     form.template_id.data, current_user.id,
-                                     holdout_percent=form.holdout_percent.data or 0)
+        outcome = rfm.give_to_segment(form.snapshot_id.data, form.segment.data,
+                                      form.template_id.data, current_user.id,
+                                      holdout_percent=form.holdout_percent.data or 0)
     except DomainError as err:
         db.session.rollback()
-        flash(_error_text(err), "error")
+        if holdout := err.field_texts().get("holdout_percent"):
+            form.holdout_percent.errors = holdout
+        else:
+            flash(err.text() if err.code == "validation_error" else _error_text(err), "error")
         return _segments_page(selected, form, err.status)
+    if not outcome.created:  # nothing changed: say so on the page, as a refusal
+        flash(_grant_message(outcome), "error")
+        return _segments_page(selected, form, 409)
     db.session.commit()
-    if grant.held_out:
-        flash(_("%(n)s coupons granted to %(segment)s; %(held)s users held out as the control "
-                "group.", n=format_decimal(grant.issued), held=format_decimal(grant.held_out),
-                segment=label(grant.segment, "segment")), "success")
-    else:
-        flash(_("%(n)s coupons granted to %(segment)s.", n=format_decimal(grant.issued),
-                segment=label(grant.segment, "segment")), "success")
-    return redirect(url_for("admin.segments", segment=grant.segment))
+    flash(_grant_message(outcome), "success")
+    return redirect(url_for("admin.segments", segment=outcome.grant.segment))
 
 
 @bp.get("/audit")
@@ -238,7 +318,8 @@ def audit_log() -> Any:
     page = audit.list_entries(arg_str("cursor", max_length=40) or None, 50,
                               action=action or None, actor_id=actor_id)
     return render_template("admin/audit.html", page=page, action=action,
-                           actor=actor, usernames=_actor_names(page.items))
+                           actor=actor, usernames=_actor_names(page.items),
+                           changes={e.id: admin_labels.audit_changes(e) for e in page.items})
 
 
 def _actor_names(entries: list[Any]) -> dict[int, str]:

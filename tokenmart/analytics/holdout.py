@@ -26,11 +26,17 @@ def new_seed() -> int:
     return secrets.randbits(63)
 
 
+def held_out_count(members: int, percent: int) -> int:
+    """How many of `members` a `percent` holdout keeps back: the draw's one rounding rule,
+    so the grant's confirm can say before the draw how many will get nothing."""
+    return round(members * percent / 100) if percent > 0 else 0
+
+
 def split(user_ids: list[int], percent: int, seed: int) -> tuple[list[int], list[int]]:
     """(treated, control): a pure function of the ids, the percent and the seed."""
     ranked = sorted(set(user_ids),
                     key=lambda uid: hashlib.sha256(f"{seed}:{uid}".encode()).digest())
-    held = round(len(ranked) * percent / 100) if percent > 0 else 0
+    held = held_out_count(len(ranked), percent)
     return sorted(ranked[held:]), sorted(ranked[:held])
 
 
