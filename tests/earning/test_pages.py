@@ -198,3 +198,54 @@ def test_hostile_calendar_and_leaderboard_input_is_never_a_500(app: Any, make_us
     resp = client.post("/api/v1/shares", data="{not json", content_type="application/json")
     assert resp.status_code == 400
     assert client.post("/api/v1/shares/" + "z" * 500 + "/visits").status_code == 404
+
+
+def _checked_in_texts(browser: Any, app: Any, lang: str) -> list[str]:
+    """What a reader in `lang` sees once checked in: Tasks' line, then home's two lines
+    (each a paragraph of its own)."""
+    from tokenmart.extensions import db
+
+    db.session.rollback()  # the test's session must not hold SQLite's write lock
+    with app.app_context():  # a fresh `g`: Flask-Babel caches the locale there
+        tasks = BeautifulSoup(browser.get(f"/tasks?lang={lang}").get_data(as_text=True),
+                              "html.parser")
+        home = BeautifulSoup(browser.get(f"/?lang={lang}").get_data(as_text=True),
+                             "html.parser")
+    return [soup.select_one(f"[data-testid={testid}]").get_text(" ", strip=True)
+            for soup, testid in ((tasks, "checked-in"), (home, "home-checked-in"),
+                                 (home, "home-tomorrow"))]
+
+
+@pytest.mark.parametrize(("days", "english", "chinese"), [
+    (1, "You have checked in today. Tomorrow pays 10 coins.", "今天已签到。明天可得 10 金币。"),
+    (6, "You have checked in today. Tomorrow pays 50 coins and 5 little red flowers.",
+     "今天已签到。明天可得 50 金币和 5 朵小红花。"),
+])
+def test_tomorrow_pays_is_one_sentence_in_each_language(app: Any, make_user: Any, days: int,
+                                                        english: str, chinese: str) -> None:
+    """After a check-in, Tasks and home say what tomorrow pays as whole sentences: a
+    Chinese full stop in Chinese (never "金币." or "小红花."), an English one in English."""
+    from datetime import timedelta
+
+    from tokenmart.core.clock import local_today
+    from tokenmart.earning import service
+    from tokenmart.extensions import db
+
+    user = make_user("hana")
+    for back in range(days - 1, -1, -1):
+        service.check_in(user.id, day=local_today() - timedelta(days=back))
+    db.session.commit()
+    browser = _signed_in(app, "hana")
+
+    tasks, done, tomorrow = _checked_in_texts(browser, app, "zh_Hans")
+    assert tasks == chinese
+    assert tomorrow == chinese.removeprefix("今天已签到。")
+    assert done.startswith(f"✓ 今天已签到：连续第 {days} 天。今天获得") and done.endswith("金币。")
+    for text in (tasks, done, tomorrow):
+        assert "金币." not in text and "小红花." not in text and "。 " not in text
+
+    tasks, done, tomorrow = _checked_in_texts(browser, app, "en")
+    assert tasks == english
+    assert tomorrow == english.removeprefix("You have checked in today. ")
+    assert done.startswith(f"✓ Checked in today: day {days} of your streak. Today paid ")
+    assert done.endswith(" coins.")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
+from bs4 import BeautifulSoup
 
 from tests.conftest import new_key
+from tests.coupons.helpers import login
 from tests.membership.conftest import local
 from tokenmart.core.clock import utcnow
 from tokenmart.earning.tiers import apply_multiplier
@@ -19,6 +22,12 @@ from tokenmart.membership import benefits, joining
 def _join(card, user) -> None:
     joining.join_card(card.id, user.id)
     db.session.commit()
+
+
+def _text(response, selector: str) -> str:
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    return soup.select_one(selector).get_text(" ", strip=True)
 
 
 def test_member_day_doubles_exactly_on_the_configured_local_weekday(app, make_user, make_card):
@@ -138,3 +147,45 @@ def test_light_card_member_price_is_recorded_as_savings_at_the_latest_rate(
     bill = light.bill(membership)
     assert bill.savings_cents == 100  # 200 coins at 500 cents per 1,000
     assert bill.due_cents == 100
+
+
+@pytest.mark.parametrize(("member_day", "today_paid", "tomorrow_pays"), [
+    (3, 6, 11),  # member day today: day 1 pays 5 x 1.1 x 1.1; tomorrow's day 2 only 10 x 1.1
+    (4, 5, 12),  # member day tomorrow: today 5 x 1.1; tomorrow 10 x 1.1 x 1.1 (12.1)
+])
+def test_tomorrow_pays_with_tomorrows_member_day(app, make_user, make_card, member_day,
+                                                 today_paid, tomorrow_pays):
+    """What home and Tasks promise for tomorrow follows tomorrow's weekday, not today's
+    (a card's member day today once promised 12 where tomorrow paid 11), and tomorrow's
+    check-in pays exactly that."""
+    from tokenmart.earning import service
+
+    card = make_card("free", member_day=member_day, benefits={"earn_multiplier_percent": 110})
+    user = make_user(f"promise{member_day}")
+    with time_machine.travel(local(2026, 3, 4, 12), tick=False):  # a Wednesday
+        _join(card, user)
+        browser = login(app, user.username)
+        assert browser.post("/tasks/checkin", data={"next": "/"}).status_code == 302
+        home = _text(browser.get("/"), "[data-testid=home-checkin]")
+        assert f"Today paid {today_paid} coins." in home
+        assert f"Tomorrow pays {tomorrow_pays} coins." in home
+        tasks = _text(browser.get("/tasks"), "[data-testid=checked-in]")
+        assert f"Tomorrow pays {tomorrow_pays} coins." in tasks
+    with time_machine.travel(local(2026, 3, 5, 12), tick=False):  # the Thursday
+        assert service.check_in(user.id).coins == tomorrow_pays
+        db.session.commit()
+
+
+def test_tomorrow_pays_without_a_card_that_ends_tonight(app, make_user, make_card):
+    """A card that ends before tomorrow starts adds nothing to tomorrow's promise."""
+    from tokenmart.earning import service
+
+    card = make_card("paid", price=10, currency="coin", validity_days=1,
+                     benefits={"earn_multiplier_percent": 200})
+    user = make_user("lastday", coin=10)
+    with time_machine.travel(local(2026, 3, 3, 23, 30), tick=False):  # ends 03-04 23:30
+        _join(card, user)
+    with time_machine.travel(local(2026, 3, 4, 23), tick=False):
+        assert service.check_in(user.id).coins == 10  # day 1: 5 x 2, the card still counts
+        db.session.commit()
+        assert service.checkin_month(user.id, 2026, 3)["next_reward"]["coin"] == 10  # not 20

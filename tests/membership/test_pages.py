@@ -189,3 +189,93 @@ def test_reward_price_is_labelled_by_what_set_it_card_or_tier(app, make_user, ma
                               json={"shipping_address": "1 Road"}, key=new_key())
         assert resp.status_code == 201, resp.get_json()
         assert resp.get_json()["price"] == shown
+
+
+def _soup(browser, url: str):
+    from bs4 import BeautifulSoup
+
+    db.session.rollback()  # the test's session must not hold SQLite's write lock
+    with browser.application.app_context():  # a fresh `g`: Flask-Babel caches the locale
+        resp = browser.get(url)
+    assert resp.status_code == 200
+    return BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+
+
+def test_member_day_banner_lists_card_names_in_the_readers_language(app, make_user, make_card):
+    """Several cards' member day: the names as a list of the reader's language ("、" and
+    "和" in Chinese), never joined with a half-width ", " inside a Chinese sentence."""
+    import time_machine
+
+    from tests.membership.conftest import local
+    from tokenmart.membership import joining
+
+    names = [("金卡", "Gold card"), ("小红花会员卡", "Red flower card"), ("银卡", "Silver card")]
+    user = make_user("many")
+    with time_machine.travel(local(2026, 3, 4, 12), tick=False):  # a Wednesday
+        for zh, en in names:
+            card = make_card("free", name=zh, member_day=3,
+                             translations={"en": {"name": en}},
+                             benefits={"member_discount_percent": 10})
+            joining.join_card(card.id, user.id)
+        db.session.commit()
+        browser = login(app, "many")
+        chinese = _soup(browser, "/cards?lang=zh_Hans").select_one(
+            "[data-testid=member-day-banner]").get_text(" ", strip=True)
+        english = _soup(browser, "/cards?lang=en").select_one(
+            "[data-testid=member-day-banner]").get_text(" ", strip=True)
+    # the wallet's order: the newest card first
+    assert "今天是银卡、小红花会员卡和金卡的会员日：" in chinese
+    assert ", " not in chinese
+    assert "Today is member day for Silver card, Red flower card, and Gold card:" in english
+
+
+def _join_page(browser, card_id: int, lang: str = "en") -> dict:
+    soup = _soup(browser, f"/cards/{card_id}/join?lang={lang}")
+    short = soup.select_one("[data-testid=join-short]")
+    button = soup.select_one("[data-testid=confirm-join]")
+    return {"cost": soup.select_one("[data-testid=confirm-cost]").get_text(" ", strip=True),
+            "short": short.get_text(" ", strip=True) if short else None,
+            "earn": short.select_one("a[data-testid=earn-more]")["href"] if short else None,
+            "disabled": button.has_attr("disabled"),
+            "described_by": button.get("aria-describedby")}
+
+
+def test_join_page_says_when_the_balance_is_too_low_and_turns_the_button_off(
+        app, make_user, make_card):
+    """A paid card the balance cannot pay: the shortfall beside the price, a link to the
+    tasks that earn it, the button off; the server still refuses a forced post."""
+    card = make_card("paid", price=300, currency="coin", validity_days=90)
+    make_user("poor", coin=30)
+    make_user("rich", coin=300)
+    poor = login(app, "poor")
+    page = _join_page(poor, card.id)
+    assert page["cost"] == "You pay 300 coins now. Your balance: 30 coins."
+    assert page["short"].startswith("You are 270 coins short.")
+    assert page["earn"] == "/tasks"
+    assert page["disabled"] and page["described_by"] == "join-short"
+    chinese = _join_page(poor, card.id, "zh_Hans")
+    assert chinese["short"].startswith("还差 270 金币。") and chinese["disabled"]
+
+    html = poor.get(f"/cards/{card.id}/join?lang=en").get_data(as_text=True)
+    key = re.search(r'name="key" type="hidden" value="([^"]+)"', html).group(1)
+    refused = poor.post(f"/cards/{card.id}/join", data={"csrf_token": _csrf(html), "key": key})
+    assert refused.status_code == 200
+    assert "Your balance is too low for this card." in refused.get_data(as_text=True)
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Membership)).scalar() == 0
+
+    page = _join_page(login(app, "rich"), card.id)
+    assert page["cost"] == "You pay 300 coins now. Your balance: 300 coins."
+    assert page["short"] is None and not page["disabled"] and page["described_by"] is None
+
+
+def test_light_card_join_page_says_how_many_credits_are_missing(app, make_user, make_card):
+    card = make_card("light", fee_cents=1000, validity_days=30,
+                     benefits={"member_discount_percent": 5})
+    make_user("few", credit=300)
+    make_user("enough", credit=1000)
+    page = _join_page(login(app, "few"), card.id)
+    assert page["cost"] == "¥10.00 of your credits will be held. Your credits: ¥3.00."
+    assert page["short"].startswith("You are ¥7.00 short. Credits come from your coins")
+    assert page["earn"] == "/tasks" and page["disabled"]
+    page = _join_page(login(app, "enough"), card.id)
+    assert page["short"] is None and not page["disabled"]

@@ -58,14 +58,16 @@ class CheckinResult:
                 "awarded": {"coin": self.coins, "flower": self.flowers}}
 
 
-def streak_reward(streak: int, tier: str, user_id: int | None = None) -> tuple[int, int]:
-    """(coins after the tier multiplier, bonus flowers) for streak day `streak` (1-based)."""
+def streak_reward(streak: int, tier: str, user_id: int | None = None,
+                  day: date | None = None) -> tuple[int, int]:
+    """(coins after the tier multiplier, bonus flowers) for streak day `streak` (1-based),
+    checked in on local `day` (today when omitted): a card's member day depends on it."""
     cfg = current_app.config
     table = cfg["EARNING_STREAK_COINS"]
     base = table[min(streak, len(table)) - 1] if table else 0
     every = int(cfg["EARNING_STREAK_BONUS_EVERY"])
     flowers = int(cfg["EARNING_STREAK_BONUS_FLOWERS"]) if every > 0 and streak % every == 0 else 0
-    return tiers.apply_multiplier(int(base), tier, user_id), flowers
+    return tiers.apply_multiplier(int(base), tier, user_id, day), flowers
 
 
 def _user_tier(user_id: int) -> str:
@@ -91,7 +93,7 @@ def check_in(user_id: int, *, day: date | None = None, at: datetime | None = Non
     """
     day = day or local_today()
     streak = _streak_on(user_id, day - timedelta(days=1)) + 1
-    coins, flowers = streak_reward(streak, _user_tier(user_id), user_id)
+    coins, flowers = streak_reward(streak, _user_tier(user_id), user_id, day)
     row = Checkin(user_id=user_id, local_day=day, streak=streak, coins=coins, flowers=flowers)
     if at is not None:
         row.created_at = at
@@ -131,7 +133,10 @@ def checkin_month(user_id: int, year: int, month: int) -> dict[str, Any]:
     today_streak = _streak_on(user_id, today)
     current = today_streak or _streak_on(user_id, today - timedelta(days=1))
     next_streak = current + 1
-    coins, flowers = streak_reward(next_streak, _user_tier(user_id), user_id)
+    # the next check-in is tomorrow once today's is done: its own weekday decides the
+    # member day, never today's (a card's member day today promised its bonus for tomorrow)
+    next_day = today + timedelta(days=1) if today_streak else today
+    coins, flowers = streak_reward(next_streak, _user_tier(user_id), user_id, next_day)
     return {
         "month": f"{year:04d}-{month:02d}",
         "days": [r.local_day for r in rows],
@@ -140,7 +145,7 @@ def checkin_month(user_id: int, year: int, month: int) -> dict[str, Any]:
         "today": today,
         "streak": current,
         "checked_in_today": bool(today_streak),
-        "next_day": today + timedelta(days=1) if today_streak else today,
+        "next_day": next_day,
         "next_streak": next_streak,
         "next_reward": {"coin": coins, "flower": flowers},
     }

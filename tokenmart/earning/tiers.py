@@ -8,14 +8,14 @@ earnings age out). Other domains paying task coins call `recompute_tier(user_id)
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from tokenmart.core.clock import utcnow
+from tokenmart.core.clock import local_today, utcnow
 from tokenmart.extensions import db
 from tokenmart.ledger.models import Account, Entry, LedgerTransaction
 from tokenmart.notifications import service as notifications
@@ -39,17 +39,25 @@ def multiplier(tier: str) -> Decimal:
 
 
 #: extra multipliers after the tier's (membership cards register one at import): each
-#: provider(user_id) gives (numerator, denominator), applied in turn and rounded down
-MULTIPLIER_PROVIDERS: list[Callable[[int], tuple[int, int]]] = []
+#: provider(user_id, day) gives (numerator, denominator) for coins paid on local `day`,
+#: applied in turn and rounded down
+MULTIPLIER_PROVIDERS: list[Callable[[int, date], tuple[int, int]]] = []
 
 
-def apply_multiplier(base: int, tier: str, user_id: int | None = None) -> int:
+def apply_multiplier(base: int, tier: str, user_id: int | None = None,
+                     day: date | None = None) -> int:
     """Task coins for a user of `tier`, rounded down (5 coins x 1.1 = 5); with `user_id`,
-    then times each registered provider's multiplier (a card's), rounded down again."""
+    then times each registered provider's multiplier (a card's), rounded down again.
+
+    `day` is the local day the coins are paid on (today when omitted). A provider's
+    multiplier may depend on it (a card's member day), so a promise for another day, such
+    as what tomorrow's check-in pays, asks for that day rather than reusing today's.
+    """
     coins = int((Decimal(base) * multiplier(tier)).to_integral_value(rounding=ROUND_FLOOR))
     if user_id is not None:
+        on = day or local_today()
         for provider in MULTIPLIER_PROVIDERS:
-            num, den = provider(user_id)
+            num, den = provider(user_id, on)
             coins = coins * num // den
     return coins
 

@@ -5,7 +5,8 @@ member price and the member day.
   even before the nightly job marks it ended.
 - With several cards the best single benefit of each kind applies, never a sum.
 - On the card's member day (its ISO weekday in local time) its multiplier applies twice
-  and its member price takes a second discount.
+  and its member price takes a second discount. The weekday is always that of the day
+  asked about (`weekday_of`): a promise for tomorrow must not carry today's member day.
 Reading a user's cards is one indexed query (memberships by user and status), so the
 mall's redemption hot path pays one statement for it.
 """
@@ -13,7 +14,7 @@ mall's redemption hot path pays one statement for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from tokenmart.core import rawsql
 from tokenmart.core.clock import app_timezone, utcnow
@@ -50,8 +51,15 @@ def active_cards(user_id: int, now: datetime | None = None) -> list[ActiveCard]:
     return [ActiveCard(*row) for row in rows]
 
 
+def weekday_of(day: date) -> int:
+    """ISO weekday (1 = Monday) of a local calendar day: the one rule a member day is
+    matched with, whether the day is today or one being promised."""
+    return day.isoweekday()
+
+
 def local_weekday(now: datetime | None = None) -> int:
-    """ISO weekday (1 = Monday) of `now` in the app's timezone."""
+    """ISO weekday (1 = Monday) of `now` in the app's timezone: `weekday_of` its local day
+    (read off the datetime itself, as the mall's redemption hot path calls this)."""
     return (now or utcnow()).astimezone(app_timezone()).isoweekday()
 
 

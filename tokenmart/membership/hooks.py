@@ -8,6 +8,7 @@ Imported once by the package's models module, which discovery imports at app sta
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tokenmart.accounts.service import register_caller_fact
+from tokenmart.core.clock import local_day_bounds, utcnow
 from tokenmart.core.content_i18n import from_snapshot
 from tokenmart.core.i18n import cny
 from tokenmart.core.labels import label
@@ -57,13 +59,13 @@ def _known_without_cards(user_id: int) -> bool:
             and _WRITTEN not in request.environ)
 
 
-def _cards(user_id: int, cached: bool) -> list[benefits.ActiveCard]:
-    """The user's active cards; pages cache them per request (a mall page prices many
-    rewards), a redemption always reads them fresh."""
+def _cards(user_id: int, cached: bool, at: datetime | None = None) -> list[benefits.ActiveCard]:
+    """The user's active cards (at `at`, now when omitted); pages cache them per request
+    (a mall page prices many rewards), a redemption always reads them fresh."""
     if _known_without_cards(user_id):
         return []
-    if not (cached and has_request_context()):
-        return benefits.active_cards(user_id)
+    if at is not None or not (cached and has_request_context()):
+        return benefits.active_cards(user_id, at)
     # on the request itself: `g` lives as long as the app context, which a test (or a CLI
     # command) may keep across several requests
     memo: dict[int, list[benefits.ActiveCard]] = request.environ.setdefault(
@@ -73,9 +75,13 @@ def _cards(user_id: int, cached: bool) -> list[benefits.ActiveCard]:
     return memo[user_id]
 
 
-def card_multiplier(user_id: int) -> tuple[int, int]:
-    """earning's multiplier provider: the best card's multiplier (member day twice)."""
-    return benefits.best_multiplier(_cards(user_id, cached=False), benefits.local_weekday())
+def card_multiplier(user_id: int, day: date) -> tuple[int, int]:
+    """earning's multiplier provider: the best card's multiplier for coins paid on local
+    `day` (twice on a card's member day). For a later day (what tomorrow's check-in pays)
+    that day's weekday decides, among the cards still counting when it starts, so the
+    promise is what the check-in will pay, not today's member-day bonus."""
+    at = max(utcnow(), local_day_bounds(day)[0])
+    return benefits.best_multiplier(_cards(user_id, cached=False, at=at), benefits.weekday_of(day))
 
 
 def member_price(user_id: int, reward_id: int, currency: str, price: int, record: bool) -> int:

@@ -7,6 +7,7 @@ Every function only flushes; the caller (request edge or job) commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -20,6 +21,41 @@ from tokenmart.membership.errors import AlreadyMember, NotEligible
 from tokenmart.membership.models import HOLD_ACCOUNT, REVENUE_ACCOUNT, CardProgram, Membership
 from tokenmart.membership.programs import card_words, get_card
 from tokenmart.notifications import service as notifications
+
+
+@dataclass(frozen=True)
+class JoinCost:
+    """What joining takes from the user's balance, for the confirmation page.
+
+    `currency` is None when joining takes nothing (free and conditional cards). `short` is
+    how much more the user needs (0 when the balance covers it): the page says so and
+    disables its button rather than letting a press be refused. It is read without a lock,
+    so the ledger's conditional debit in `join_card` still decides.
+    """
+
+    currency: str | None
+    amount: int
+    balance: int
+    short: int
+
+
+def _price(card: CardProgram) -> tuple[str, int]:
+    """(currency, amount) joining a paid or light card takes: the price, or the fee held
+    from credits (cents). The one place of the amount, for the charge and for the page
+    that announces it."""
+    if card.kind == "paid":
+        return card.currency or "coin", int(card.price or 0)
+    return "credit", int(card.fee_cents or 0)
+
+
+def join_cost(card: CardProgram, user_id: int) -> JoinCost:
+    """What joining `card` would take from the user now, their balance and any shortfall."""
+    if card.kind not in ("paid", "light"):
+        return JoinCost(currency=None, amount=0, balance=0, short=0)
+    currency, amount = _price(card)
+    balance = ledger.balances_of(user_id).get(currency, 0)
+    return JoinCost(currency=currency, amount=amount, balance=balance,
+                    short=max(0, amount - balance))
 
 
 def _ends(card: CardProgram, start: datetime) -> datetime | None:
@@ -124,7 +160,7 @@ def _buy(card: CardProgram, user_id: int, now: datetime, key: str | None) -> Mem
 
 
 def _charge(card: CardProgram, user_id: int, membership: Membership, key: str | None) -> None:
-    currency, price = card.currency or "coin", int(card.price or 0)
+    currency, price = _price(card)
     destination = ledger.system(REVENUE_ACCOUNT) if currency == "credit" else ledger.BURN
     posted = ledger.transfer(
         "card_purchase", currency, price, ledger.user(user_id), destination, actor_id=user_id,
@@ -151,7 +187,7 @@ def _join_light(card: CardProgram, user_id: int, now: datetime) -> Membership:
         membership.status, membership.term = "active", membership.term + 1
         membership.starts_at, membership.ends_at = now, _ends(card, now)
         membership.warned_for = membership.settled_at = membership.charged_cents = None
-    fee = int(card.fee_cents or 0)
+    _credit, fee = _price(card)
     ledger.transfer(
         "light_hold", "credit", fee, ledger.user(user_id), ledger.system(HOLD_ACCOUNT),
         actor_id=user_id, idempotency_key=f"light-hold:{membership.id}:{membership.term}",

@@ -42,7 +42,8 @@ def _today_member_days(memberships: list[Membership]) -> list[CardProgram]:
 
 @bp.context_processor
 def _words() -> dict[str, Any]:
-    return {"benefit_lines": words.benefit_lines, "rule_lines": words.rule_lines}
+    return {"benefit_lines": words.benefit_lines, "rule_lines": words.rule_lines,
+            "card_names": words.card_names}
 
 
 @bp.get("/cards")
@@ -101,10 +102,10 @@ def join(card_id: int) -> Any:
     elif not form.is_submitted():
         form.key.data = uuid.uuid4().hex
     membership = service.membership_for(current_user.id, program.id)
-    from tokenmart.ledger.service import balances_of
+    from tokenmart.membership.joining import join_cost
 
     return render_template("membership/join.html", card=program, form=form,
-                           membership=membership, balances=balances_of(current_user.id),
+                           membership=membership, cost=join_cost(program, current_user.id),
                            renewing=membership is not None and service.gives_benefits(membership))
 
 

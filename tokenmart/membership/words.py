@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from tokenmart.core.content_i18n import local
@@ -85,3 +88,10 @@ def rule_lines(card: CardProgram) -> list[str]:
     else:
         lines.append(_("Valid for good."))
     return lines
+
+
+def card_names(cards: Iterable[CardProgram]) -> str:
+    """Cards' names as one list in the reader's language ("Gold card and Red card",
+    "金卡和小红花会员卡"): CLDR's list patterns, as a ", " join put half-width commas
+    inside Chinese sentences."""
+    return format_list([local(card, "name") for card in cards], locale=get_locale())
