@@ -290,3 +290,22 @@ def test_the_service_refuses_a_bad_translation(app: Any) -> None:
         programs.create_card(None, {"name": "x", "kind": "free", "benefits": {},
                                     "translations": {"de": {"name": "y"}}})
     assert "translations" in refused.value.details["fields"]
+
+
+def test_admin_card_form_names_packs_in_chinese_and_asks_a_light_fee_in_its_unit(
+        app: Any, admin: Any) -> None:
+    """The pack select read "#1 Welcome pack" on a Chinese page; a light card without a
+    fee was told "…a fee in cents" beside a field that takes yuan."""
+    from tokenmart.coupons.templates_service import create_pack, create_template
+
+    template = create_template(actor_id=None, name="5 off", kind="amount_off", value=500)
+    pack = create_pack(actor_id=None, name="Welcome pack", items=[{"template_id": template.id}],
+                       translations={"zh_Hans": {"name": "新人礼包"}})
+    db.session.commit()
+    browser = login(app, "admin")
+    html = browser.get("/admin/cards?lang=zh_Hans").get_data(as_text=True)
+    assert f"#{pack.id} 新人礼包" in html and "Welcome pack" not in html
+    resp = browser.post("/admin/cards?lang=zh_Hans", data=_card_form(html, kind="light", fee=""))
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert "轻享卡需要填写最高费用。" in page and "单位：分" not in page and "cents" not in page

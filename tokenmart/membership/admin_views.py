@@ -18,6 +18,7 @@ from tokenmart.core.content_forms import (
     translation_fields,
     translations_from_form,
 )
+from tokenmart.core.content_i18n import local
 from tokenmart.core.web import arg_str
 from tokenmart.errors import DomainError
 from tokenmart.extensions import db
@@ -43,8 +44,8 @@ def _pack_choices() -> list[SelectChoice]:
     from tokenmart.coupons.models import CouponPack
 
     packs = db.session.execute(sa.select(CouponPack).order_by(CouponPack.id.desc())).scalars()
-    return [SelectChoice(0, _("No coupons")), *[SelectChoice(p.id, f"#{p.id} {p.name}")
-                                                for p in packs]]
+    return [SelectChoice(0, _("No coupons")),
+            *[SelectChoice(p.id, f"#{p.id} {local(p, 'name')}") for p in packs]]
 
 
 def _form(**kwargs: Any) -> CardForm:

@@ -57,7 +57,7 @@ def _check(data: dict[str, Any]) -> dict[str, Any]:
         if data.get("currency") not in PAID_CURRENCIES:
             errors["currency"] = [N_("Must be coin, flower or credit.")]
     if kind == "light" and not data.get("fee_cents"):
-        errors["fee_cents"] = [N_("A light card needs a fee in cents.")]
+        errors["fee_cents"] = [N_("A light card needs its highest fee.")]
     if kind == "conditional":
         if not condition or condition.get("metric") not in CONDITION_METRICS:
             errors["condition"] = [N_("A conditional card needs a metric and a threshold.")]
