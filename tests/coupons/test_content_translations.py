@@ -493,3 +493,22 @@ def test_api_coupons_and_drives_carry_their_names_per_language(
     # the title only: a drive has no description of its own
     assert (public["title"], public["translations"]) == (
         "Ask 2 friends", {"zh_Hans": {"title": "邀请两位好友"}})
+
+
+def test_a_packs_contents_read_as_a_list_in_the_readers_punctuation(
+        app: Flask, make_user: Any) -> None:
+    """The items of a pack were joined with ", " inside Chinese text."""
+    from tokenmart.coupons.templates_service import create_pack, create_template
+    from tokenmart.extensions import db
+
+    five = create_template(actor_id=None, name="5 off", kind="amount_off", value=500,
+                           translations={"zh_Hans": {"name": "立减5元"}})
+    ship = create_template(actor_id=None, name="Free shipping", kind="amount_off", value=100,
+                           translations={"zh_Hans": {"name": "包邮券"}})
+    create_pack(actor_id=None, name="Duo", claimable=True,
+                items=[{"template_id": five.id, "quantity": 2}, {"template_id": ship.id}])
+    db.session.commit()
+    make_user("alice")
+    alice = login(app, "alice")
+    assert "2 × 立减5元和1 × 包邮券" in text_of(alice.get("/coupons" + ZH))
+    assert "2 × 5 off and 1 × Free shipping" in text_of(alice.get("/coupons" + EN))

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from babel.lists import format_list
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -107,6 +108,9 @@ def register_template_helpers(app: Flask) -> None:
         lambda _ctx, value, kind: label(value, kind))
     app.jinja_env.filters["number"] = pass_context(
         lambda _ctx, value: format_decimal(value or 0))
+    # "A, B and C" / "A、B和C": a list inside a sentence, in the reader's own punctuation
+    app.jinja_env.filters["list_text"] = pass_context(
+        lambda _ctx, items: format_list([str(i) for i in items], locale=str(get_locale() or "en")))
 
     @app.context_processor
     def _locale() -> dict[str, Any]:
