@@ -117,3 +117,34 @@ def test_segment_page_grants_with_a_holdout(client: Any, admin: Any, make_templa
     assert client.post("/admin/segments/grant", data=data).status_code == 302
     grant = db.session.query(SegmentGrant).one()
     assert (grant.issued, grant.held_out, grant.holdout_percent) == (30, 10, 25)
+
+
+def test_report_names_read_in_the_readers_language(client: Any, api: Any,
+                                                  known_campaign: dict[str, Any]) -> None:
+    """The Chinese index listed "Ask 3 friends: ¥20 off" though its 邀请 3 位好友 was saved."""
+    from tokenmart.extensions import db
+
+    campaign = known_campaign["campaign"]
+    entered = campaign.title
+    campaign.translations = {"zh_Hans": {"title": "邀请好友立减"}}
+    db.session.commit()
+    _sign_in(client, "boss")
+    index = client.get("/admin/analytics?lang=zh_Hans").get_data(as_text=True)
+    assert "邀请好友立减" in index and entered not in index
+    report = BeautifulSoup(client.get(f"/admin/analytics/campaign/{campaign.id}?lang=zh_Hans")
+                           .get_data(as_text=True), "html.parser")
+    assert report.select_one("[data-testid=report-title]").get_text() == "邀请好友立减"
+    english = client.get(f"/admin/analytics/campaign/{campaign.id}?lang=en").get_data(as_text=True)
+    assert entered in english
+    boss = api(known_campaign["admin"])
+    answer = boss.get(f"/api/v1/admin/reports/campaign/{campaign.id}",
+                      headers={"Accept-Language": "zh-CN"})
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["subject"]["name"] == entered  # the API keeps the entered name
+
+
+def test_a_small_uplift_axis_reads_its_digits() -> None:
+    from tokenmart.analytics.charts import interval_chart
+
+    svg = str(interval_chart([("Orders", 0.001, -0.002, 0.004)], title="Uplift"))
+    assert ">-0.004<" in svg and ">0.004<" in svg and "-0.00<" not in svg

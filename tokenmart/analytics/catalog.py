@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tokenmart.analytics.subjects import _membership
+from tokenmart.core.content_i18n import localized
 from tokenmart.coupons.models import Campaign, CouponTemplate
 from tokenmart.extensions import db
 
@@ -16,29 +17,33 @@ LIMIT = 50
 
 
 def subjects_by_kind(limit: int = LIMIT) -> list[tuple[str, list[Any]]]:
-    """[(kind, [(id, name, created_at), ...]), ...] in the index's order."""
+    """[(kind, [(id, name, created_at), ...]), ...] in the index's order, each name in
+    the reader's language (a segment grant's row also has its segment and holdout)."""
     from tokenmart.admin.models import SegmentGrant
     from tokenmart.mall.models import Reward
 
-    def rows(*columns: Any) -> list[Any]:
-        return list(db.session.execute(
-            sa.select(*columns).order_by(columns[0].desc()).limit(limit)).all())
+    def rows(model: Any, field: str) -> list[Any]:
+        found = db.session.execute(
+            sa.select(model.id, getattr(model, field), model.created_at, model.translations)
+            .order_by(model.id.desc()).limit(limit)).all()
+        return [(r[0], localized(r[1], r[3], field), r[2]) for r in found]
 
-    grants = list(
-        db.session.execute(
+    grants = [
+        (r.id, localized(r.name, r.translations, "name") if r.name else None, r.created_at,
+         r.segment, r.holdout_percent)
+        for r in db.session.execute(
             sa.select(SegmentGrant.id, CouponTemplate.name, SegmentGrant.created_at,
-                      SegmentGrant.segment, SegmentGrant.holdout_percent)
+                      SegmentGrant.segment, SegmentGrant.holdout_percent,
+                      CouponTemplate.translations)
             .join(CouponTemplate, CouponTemplate.id == SegmentGrant.template_id, isouter=True)
-            .order_by(SegmentGrant.id.desc()).limit(limit)).all())
+            .order_by(SegmentGrant.id.desc()).limit(limit))]
     result = [
-        ("campaign", rows(Campaign.id, Campaign.title, Campaign.created_at)),
-        ("coupon_template", rows(CouponTemplate.id, CouponTemplate.name,
-                                 CouponTemplate.created_at)),
-        ("reward", rows(Reward.id, Reward.name, Reward.created_at)),
+        ("campaign", rows(Campaign, "title")),
+        ("coupon_template", rows(CouponTemplate, "name")),
+        ("reward", rows(Reward, "name")),
     ]
     membership = _membership()
     if membership is not None:
-        card = membership.CardProgram
-        result.append(("card", rows(card.id, card.name, card.created_at)))
+        result.append(("card", rows(membership.CardProgram, "name")))
     result.append(("segment_grant", grants))
     return result

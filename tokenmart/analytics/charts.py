@@ -72,6 +72,12 @@ def line_chart(series: Sequence[tuple[str, Sequence[int]]], *, title: str, testi
     return _close(parts)
 
 
+def _axis(value: float) -> str:
+    """An axis end: two decimals from 1 up, else two significant digits, so a small span
+    reads "-0.004", not "-0.00"."""
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.2g}"
+
+
 def interval_chart(rows: Sequence[tuple[str, float | None, float | None, float | None]], *,
                    title: str, testid: str = "uplift-chart", width: int = 360) -> Markup:
     """Each measure's difference (dot) with its confidence interval (bar) around a zero
@@ -90,9 +96,9 @@ def interval_chart(rows: Sequence[tuple[str, float | None, float | None, float |
                  f'stroke="{GREY}" stroke-dasharray="3 3"/>'
                  f'<text x="{x(0):.1f}" y="{height - 4}" font-size="10" '
                  f'text-anchor="middle">0</text>'
-                 f'<text x="{x(-span):.1f}" y="{height - 4}" font-size="10">{-span:.2f}</text>'
+                 f'<text x="{x(-span):.1f}" y="{height - 4}" font-size="10">{_axis(-span)}</text>'
                  f'<text x="{x(span):.1f}" y="{height - 4}" font-size="10" '
-                 f'text-anchor="end">{span:.2f}</text>')
+                 f'text-anchor="end">{_axis(span)}</text>')
     for i, (label, diff, low, high) in enumerate(rows):
         y = 4 + i * row + 12
         parts.append(f'<text x="{label_w - 6}" y="{y + 4}" font-size="11" '

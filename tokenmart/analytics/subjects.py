@@ -29,6 +29,14 @@ class Subject:
     created_at: datetime
     #: for segment grants: whether a control group was held out
     holdout_percent: int = 0
+    #: the name's translations, {"zh_Hans": {"name": ...}}: pages show `local(subject, "name")`
+    translations: dict[str, dict[str, str]] | None = None
+
+
+def _names(translations: dict[str, Any] | None, field: str = "name") -> dict[str, dict[str, str]]:
+    """A row's translations of `field` (a campaign's "title") as translations of "name"."""
+    return {locale: {"name": texts[field]} for locale, texts in (translations or {}).items()
+            if isinstance(texts, dict) and texts.get(field)}
 
 
 def _membership() -> Any | None:
@@ -47,25 +55,30 @@ def get_subject(kind: str, subject_id: int) -> Subject:
     if kind == "campaign":
         row = db.session.get(Campaign, subject_id)
         if row is not None:
-            return Subject(kind, row.id, row.title, row.created_at)
+            return Subject(kind, row.id, row.title, row.created_at,
+                           translations=_names(row.translations, "title"))
     elif kind == "coupon_template":
         row = db.session.get(CouponTemplate, subject_id)
         if row is not None:
-            return Subject(kind, row.id, row.name, row.created_at)
+            return Subject(kind, row.id, row.name, row.created_at,
+                           translations=_names(row.translations))
     elif kind == "reward":
         row = db.session.get(Reward, subject_id)
         if row is not None:
-            return Subject(kind, row.id, row.name, row.created_at)
+            return Subject(kind, row.id, row.name, row.created_at,
+                           translations=_names(row.translations))
     elif kind == "segment_grant":
         grant = db.session.get(SegmentGrant, subject_id)
         if grant is not None:
             template = db.session.get(CouponTemplate, grant.template_id)
             name = template.name if template is not None else f"#{grant.template_id}"
-            return Subject(kind, grant.id, name, grant.created_at, grant.holdout_percent)
+            return Subject(kind, grant.id, name, grant.created_at, grant.holdout_percent,
+                           _names(template.translations) if template is not None else None)
     elif kind == "card" and (membership := _membership()) is not None:
         card = db.session.get(membership.CardProgram, subject_id)
         if card is not None:
-            return Subject(kind, card.id, card.name, card.created_at)
+            return Subject(kind, card.id, card.name, card.created_at,
+                           translations=_names(card.translations))
     raise NotFound(N_("No such report."))
 
 
