@@ -41,7 +41,7 @@ def _back() -> Any:
     return redirect(url_for("barter_admin.queue"))
 
 
-@admin_bp.post("/listings/<int:listing_id>/<any(approve, reject, remove):action>")
+@admin_bp.post("/listings/<int:listing_id>/<any(approve, dismiss, reject, remove):action>")
 @admin_page
 def moderate(listing_id: int, action: str) -> Any:
     form = ReasonForm() if action == "reject" else ActionForm()
@@ -51,11 +51,13 @@ def moderate(listing_id: int, action: str) -> Any:
     reason = getattr(form, "reason", None)
     calls = {
         "approve": lambda: reports_service.approve_listing(listing_id, current_user),
+        "dismiss": lambda: reports_service.dismiss_reports(listing_id, current_user),
         "reject": lambda: reports_service.reject_listing(listing_id, current_user, reason.data),
         "remove": lambda: reports_service.remove_listing(listing_id, current_user, ""),
     }
-    attempt(calls[action], {"approve": _("Approved."), "reject": _("Rejected."),
-                            "remove": _("Removed.")}[action])
+    attempt(calls[action], {"approve": _("Approved."),
+                            "dismiss": _("Reports dismissed."),
+                            "reject": _("Rejected."), "remove": _("Removed.")}[action])
     return _back()
 
 

@@ -1,5 +1,6 @@
 """What barter plugs into other domains at import: ledger kinds, the escrow check in
-`ledger verify`, notification wording, and hiding a banned seller's listings.
+`ledger verify`, notification wording, the words of its margin entries on the period
+page, and hiding a banned seller's listings.
 
 Imported once by the package (`tokenmart/barter/__init__.py`), so whatever part of
 barter is loaded first (models by discovery, a service by a job) the hooks are in
@@ -15,7 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tokenmart.accounts import signals
+from tokenmart.barter import margin
 from tokenmart.barter.models import ESCROW_ACCOUNT, OPEN_ORDER_STATUSES, Listing, Order
+from tokenmart.clearing.memos import register_describer
 from tokenmart.extensions import db
 from tokenmart.ledger import kinds
 from tokenmart.ledger.service import system_balance
@@ -100,6 +103,8 @@ def _render_barter(params: dict[str, Any]) -> str:
 
 
 register_renderer("barter", _render_barter)
+register_describer(margin.FEE_SOURCE, margin.describe_fee)
+register_describer(margin.REFUND_SOURCE, margin.describe_refund)
 
 
 def _hide_banned_sellers_listings(user: Any, **_kw: Any) -> None:

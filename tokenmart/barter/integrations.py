@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from tokenmart.barter import margin
 from tokenmart.clearing.periods import record_revenue as book_margin
 from tokenmart.core.content_i18n import local
 from tokenmart.coupons import coupon_service
@@ -70,15 +71,19 @@ def return_coupon(code: str) -> None:
     coupons.return_coupon(code)
 
 
-def record_revenue(amount_cents: int, memo: str, order_id: int) -> None:
-    """Book a paid shipping fee as platform revenue of the current period's margin."""
-    book_margin(amount_cents, kind="shipping_fee", memo=memo, source_ref=f"order:{order_id}")
+def record_revenue(amount_cents: int, title: str, order_id: int) -> None:
+    """Book a paid shipping fee as platform revenue of the current period's margin.
+
+    Only the listing's `title` is stored as the memo: the page words the entry in the
+    reader's language (`barter.margin`)."""
+    book_margin(amount_cents, kind=margin.FEE_SOURCE, memo=title,
+                source_ref=margin.fee_ref(order_id))
 
 
-def reverse_revenue(amount_cents: int, memo: str, order_id: int) -> None:
+def reverse_revenue(amount_cents: int, title: str, order_id: int) -> None:
     """A refunded shipping fee is a cost of the period it is refunded in (once per order)."""
-    book_margin(-amount_cents, kind="shipping_refund", memo=memo,
-                source_ref=f"order:{order_id}:refund")
+    book_margin(-amount_cents, kind=margin.REFUND_SOURCE, memo=title,
+                source_ref=margin.refund_ref(order_id))
 
 
 def swap_completed(buyer_id: int, seller_id: int) -> None:

@@ -203,14 +203,19 @@ def my_listings(owner_id: int, cursor: str | None, limit: int) -> Any:
                     cursor, limit)
 
 
+def reported() -> sa.ColumnElement[bool]:
+    """A listing with something for a moderator to review: open reports, or hidden by
+    them. The one rule for the "reported" queue and for what a dismissal closes."""
+    return sa.or_(Listing.open_reports > 0, Listing.hidden_reason == "reports")
+
+
 def moderation_queue(kind: str, cursor: str | None, limit: int) -> Any:
     """`pending` (waiting for review) or `reported` (hidden by reports or with open reports)."""
     from tokenmart.core.pagination import paginate
 
     query = sa.select(Listing)
     if kind == "reported":
-        query = query.where(sa.or_(Listing.hidden_reason == "reports", Listing.open_reports > 0),
-                            Listing.status != "removed")
+        query = query.where(reported(), Listing.status != "removed")
     else:
         query = query.where(Listing.status == "pending_review",
                             sa.or_(Listing.hidden_reason.is_(None),

@@ -203,7 +203,7 @@ def _pay_shipping(order: Order, buyer: User, coupon_code: str | None, title: str
     due = fee - discount
     if due > 0:
         get_provider().charge(order, due)
-        integrations.record_revenue(due, f"shipping fee: {title}", order.id)
+        integrations.record_revenue(due, title, order.id)
     db.session.flush()
 
 
@@ -262,7 +262,7 @@ def transition(
         if rule.listing:
             _move_listing(order.listing_id, rule.listing)
         if action == "cancel" and order.handover == "post":
-            _undo_shipping(order)
+            _undo_shipping(order, title)
         if rule.escrow == "release":
             integrations.swap_completed(order.buyer_id, order.seller_id)
     if actor is not None and "admin" in roles and action in ("refund", "release"):
@@ -313,13 +313,13 @@ def _move_listing(listing_id: int, action: str) -> None:
     )
 
 
-def _undo_shipping(order: Order) -> None:
+def _undo_shipping(order: Order, title: str) -> None:
     if order.coupon_code:
         integrations.return_coupon(order.coupon_code)
     due = order.shipping_fee_cents - order.discount_cents
     if due > 0:
         get_provider().refund(order, due)
-        integrations.reverse_revenue(due, f"shipping fee refunded: order {order.id}", order.id)
+        integrations.reverse_revenue(due, title, order.id)
 
 
 def _notify(order: Order, event: str, actor: User | None, title: str) -> None:

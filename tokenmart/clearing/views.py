@@ -24,6 +24,7 @@ from tokenmart.clearing.forms import (
     RejectForm,
     to_cents,
 )
+from tokenmart.clearing.memos import margin_memo
 from tokenmart.clearing.models import CASHOUT_STATUSES, ClearingRun
 from tokenmart.clearing.settings import install_defaults, setting
 from tokenmart.core.clock import utcnow
@@ -222,7 +223,7 @@ def _admin_period_page(period_id: int, form: MarginEntryForm, status: int = 200)
     return render_template(
         "clearing/admin_period.html", period=periods.report(period),
         entries=periods.margin_entries(period_id), form=form, action=ActionForm(),
-        rate_text=rate_text, run=db.session.get(ClearingRun, period_id),
+        rate_text=rate_text, margin_memo=margin_memo, run=db.session.get(ClearingRun, period_id),
     ), status
 
 
