@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tokenmart.accounts.service import register_caller_fact
+from tokenmart.clearing.memos import register_describer
 from tokenmart.core.clock import local_day_bounds, utcnow
 from tokenmart.core.content_i18n import from_snapshot
 from tokenmart.core.i18n import cny
@@ -26,7 +27,7 @@ from tokenmart.extensions import db
 from tokenmart.ledger import kinds
 from tokenmart.ledger.service import system_balance
 from tokenmart.ledger.verify import Problem, register_check
-from tokenmart.membership import benefits
+from tokenmart.membership import benefits, margin
 from tokenmart.membership.models import HOLD_ACCOUNT, CardProgram, Membership
 from tokenmart.notifications.service import register_renderer
 
@@ -210,3 +211,7 @@ def _register_share_target() -> None:
 
 
 _register_share_target()
+
+
+register_describer(margin.PURCHASE_SOURCE, margin.describe_purchase)
+register_describer(margin.LIGHT_FEE_SOURCE, margin.describe_light_fee)

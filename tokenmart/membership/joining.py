@@ -169,8 +169,10 @@ def _charge(card: CardProgram, user_id: int, membership: Membership, key: str | 
     )
     if currency == "credit" and posted.created:
         from tokenmart.clearing.periods import record_revenue
+        from tokenmart.membership.margin import PURCHASE_SOURCE
 
-        record_revenue(price, kind="card_purchase", memo=f"card: {card.name}",
+        # the card's name only: the period page words it (membership.margin)
+        record_revenue(price, kind=PURCHASE_SOURCE, memo=card.name,
                        source_ref=f"card-buy:{posted.transaction_id}")
 
 

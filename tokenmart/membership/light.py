@@ -151,8 +151,10 @@ def settle(membership_id: int, now: datetime | None = None) -> Settlement | None
                     details={**words, "card_id": card.id, "charged": charged})
     if charged:
         from tokenmart.clearing.periods import record_revenue
+        from tokenmart.membership.margin import LIGHT_FEE_SOURCE
 
-        record_revenue(charged, kind="light_membership", memo=f"light card: {card.name}",
+        # the card's name only: the period page words it (membership.margin)
+        record_revenue(charged, kind=LIGHT_FEE_SOURCE, memo=card.name,
                        at=now, source_ref=key)
     notifications.notify(membership.user_id, "membership",
                          {"event": "settled", **words, "charged": charged,
