@@ -279,3 +279,19 @@ def test_light_card_join_page_says_how_many_credits_are_missing(app, make_user, 
     assert page["earn"] == "/tasks" and page["disabled"]
     page = _join_page(login(app, "enough"), card.id)
     assert page["short"] is None and not page["disabled"]
+
+
+def test_renewing_reads_as_one_chinese_paragraph(app, make_user, make_card):
+    """"…延长 90 天。 现在支付…": two messages joined by a space between Chinese sentences."""
+    from tokenmart.membership import joining
+
+    card = make_card("paid", price=10, currency="coin", validity_days=90)
+    member = make_user("member", coin=100)
+    joining.join_card(card.id, member.id)
+    db.session.commit()
+    browser = login(app, "member")
+    assert _join_page(browser, card.id, "zh_Hans")["cost"] == (
+        "续费后在当前到期日基础上延长 90 天。现在支付 10 金币。你的余额：90 金币。")
+    assert _join_page(browser, card.id)["cost"] == (
+        "Renewing adds 90 days to the end of your card. You pay 10 coins now. "
+        "Your balance: 90 coins.")
