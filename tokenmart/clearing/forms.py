@@ -24,7 +24,7 @@ from wtforms.validators import (
 
 from tokenmart.clearing.destinations import ACCOUNT_MAX, NAME_MAX, destination_errors
 from tokenmart.clearing.labels import MARGIN_KIND, PAYOUT_METHOD
-from tokenmart.core.forms import BaseForm, merely_too_big
+from tokenmart.core.forms import BaseForm, has_range, merely_too_big
 from tokenmart.errors import text_of
 
 CENT = Decimal("0.01")
@@ -51,7 +51,7 @@ class MoneyField(DecimalField):
         super().process_formdata(valuelist)
         value = self.data
         if isinstance(value, Decimal) and (not value.is_finite() or value.adjusted() >= 15):
-            if merely_too_big(value) and any(isinstance(v, NumberRange) for v in self.validators):
+            if merely_too_big(value) and has_range(self):
                 return  # the field's range refuses it and says what the field takes
             self.data = None
             raise ValueError(str(_l("Enter an ordinary number.")))

@@ -59,7 +59,7 @@ def edge_error(field: Field) -> str | None:
             # adjusted() is the exponent: no arithmetic, so 1e999999999999999999 cannot
             # overflow the decimal context while we look at it.
             ordinary = value.is_finite() and value.adjusted() < 18
-            if not ordinary and merely_too_big(value) and _has_range(field):
+            if not ordinary and merely_too_big(value) and has_range(field):
                 return None  # "99999999999999999999": the field's range says what it takes
         else:
             ordinary = math.isfinite(value) and abs(value) <= BIGINT_MAX
@@ -75,7 +75,8 @@ def merely_too_big(value: Decimal) -> bool:
     return value.is_finite() and value.adjusted() < 100
 
 
-def _has_range(field: Field) -> bool:
+def has_range(field: Field) -> bool:
+    """Whether the field declares a NumberRange (its message can say what it takes)."""
     return any(isinstance(v, NumberRange) for v in field.validators)
 
 

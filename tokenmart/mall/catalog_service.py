@@ -174,14 +174,6 @@ def rewards_by_id(ids: Iterable[int]) -> dict[int, Reward]:
     return {r.id: r for r in rows}
 
 
-def reward_names(ids: Iterable[int]) -> dict[int, str]:
-    ids = set(ids)
-    if not ids:
-        return {}
-    rows = db.session.execute(sa.select(Reward.id, Reward.name).where(Reward.id.in_(ids))).all()
-    return {r.id: r.name for r in rows}
-
-
 def fulfilment_list(status: str | None, cursor: str | None, limit: int) -> Page:
     """Physical redemptions for admins; `status` pending or shipped (None: both)."""
     query = sa.select(Redemption).where(Redemption.shipping_status.is_not(None))

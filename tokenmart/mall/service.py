@@ -35,7 +35,6 @@ from tokenmart.mall.catalog_service import (
     open_rewards_query,
     redemption_counts,
     redemptions_of,
-    reward_names,
     rewards_by_id,
 )
 from tokenmart.mall.errors import LimitReached, OutOfStock, RewardNotFound
@@ -47,6 +46,6 @@ __all__ = [
     "create_reward", "deactivate_reward", "fulfilment_list", "get_open_reward",
     "get_redemption_of", "get_reward", "is_open", "list_all_rewards", "list_rewards",
     "mark_shipped", "open_rewards_query", "parse_codes_csv", "redeem_reward",
-    "redemption_counts", "redemptions_of", "remove_reward_image", "reward_names",
+    "redemption_counts", "redemptions_of", "remove_reward_image",
     "rewards_by_id", "set_reward_image", "update_reward",
 ]
