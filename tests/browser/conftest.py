@@ -139,6 +139,23 @@ def new_page(browser: Any, live_server: str) -> Iterator[Any]:
         context.close()
 
 
+@pytest.fixture
+def phone(browser: Any, live_server: str) -> Iterator[Any]:
+    """A phone; bypass_csp: axe-core is injected inline, which the app's CSP rightly refuses."""
+    contexts: list[Any] = []
+
+    def factory(locale: str) -> Any:
+        context = browser.new_context(base_url=live_server, locale=locale, viewport=PHONE,
+                                      is_mobile=True, has_touch=True, bypass_csp=True)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
 def follow(page: Any, selector: str) -> None:
     """Click a link or submit button and wait for the page it leads to.
 

@@ -4,7 +4,6 @@ still in the box, on a page that neither scrolls sideways nor fails axe."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,20 +13,15 @@ from tests.barter.conftest import (  # noqa: F401 - fixtures: uploads in tmp, li
     make_listing,
     place,
 )
-from tests.browser.conftest import PHONE, axe_violations, follow, scroll_overflow, sign_in
+from tests.browser.conftest import axe_violations, follow, scroll_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def phone(browser: Any, live_server: str) -> Iterator[Any]:
-    """A Chinese phone; bypass_csp: axe-core is injected inline, which the app's CSP
-    rightly refuses."""
-    context = browser.new_context(base_url=live_server, locale="zh-CN", viewport=PHONE,
-                                  is_mobile=True, has_touch=True, bypass_csp=True)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+def phone(phone: Any) -> Any:
+    """A Chinese phone (tests/browser/conftest.py's phone, in zh-CN)."""
+    return phone("zh-CN")
 
 
 def test_phone_market_says_the_price_range_is_backwards(

@@ -3,31 +3,13 @@ beside the price and where to earn it, and its confirm button is off; with enoug
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import PHONE, axe_violations, scroll_overflow, sign_in
+from tests.browser.conftest import axe_violations, scroll_overflow, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def phone(browser: Any, live_server: str) -> Iterator[Any]:
-    """A phone; bypass_csp: axe-core is injected inline, which the app's CSP rightly refuses."""
-    contexts: list[Any] = []
-
-    def factory(locale: str) -> Any:
-        context = browser.new_context(base_url=live_server, locale=locale, viewport=PHONE,
-                                      is_mobile=True, has_touch=True, bypass_csp=True)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield factory
-    for context in contexts:
-        context.close()
 
 
 def _paid_card() -> int:
