@@ -73,3 +73,23 @@ def test_the_audit_log_reads_on_a_phone(browser: Any, live_server: str, api: Any
     text = page.inner_text("main")
     assert "轻享卡 🚫" in text and "\\u" not in text and "{" not in text
     assert axe_violations(page, axe_script) == []
+
+
+def test_the_economy_figures_read_on_a_phone(phone: Any, make_user: Any, admin: Any) -> None:
+    """The all-time figures were a six-column table in a sideways scroller: on a phone
+    "held" and "kept", the columns that explain a row, were off screen. Each currency is
+    now a card, every figure on screen beside its name."""
+    make_user("ann", coin=500)
+    db.session.commit()
+    db.session.rollback()
+    page = phone("en-US")
+    sign_in(page, "admin")
+    page.goto("/admin/economy")
+    assert scroll_overflow(page) == 0
+    row = "[data-testid=totals-coin]"
+    for figure in ("Issued", "Held", "Kept by the platform"):
+        cell = page.locator(f"{row} td[data-label='{figure}']")
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], figure
+    assert page.evaluate("""() => [...document.querySelectorAll("main table.stack-on-phone")].filter(
+        e => e.closest(".scroll").scrollWidth > e.closest(".scroll").clientWidth + 1).length""") == 0
